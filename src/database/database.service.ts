@@ -1,0 +1,97 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { AppConfig, redactUrl } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { backoffDelay, delay } from '../common/backoff';
+import { createDataSource } from './data-source';
+import { CorePackSeeder } from './core-pack.seeder';
+
+/** Serialises migrations between processes that start together. */
+const MIGRATION_LOCK_KEY = 472_019_331;
+
+/**
+ * Owns the PostgreSQL connection. It connects in the background with retries so the process
+ * (and /health/live) is up while the database is not; `whenReady()` gates everything that needs it.
+ */
+@Injectable()
+export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  readonly dataSource: DataSource;
+  private readonly abort = new AbortController();
+  private resolveReady!: () => void;
+  private readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
+  private isReadyFlag = false;
+  private lastError: string | undefined = 'not connected yet';
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly seeder: CorePackSeeder,
+  ) {
+    this.dataSource = createDataSource(config.database.url);
+  }
+
+  onModuleInit(): void {
+    void this.connectWithRetry();
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready;
+  }
+
+  get isReady(): boolean {
+    return this.isReadyFlag;
+  }
+
+  /** Why the database is not ready, for readiness reports; undefined once ready. */
+  get notReadyReason(): string | undefined {
+    return this.isReadyFlag ? undefined : this.lastError;
+  }
+
+  repository<T extends ObjectLiteral>(entity: EntityTarget<T>): Repository<T> {
+    return this.dataSource.getRepository(entity);
+  }
+
+  /** Raw SQL for hot paths where one conditional statement beats an ORM round trip. */
+  query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]> {
+    return this.dataSource.query(sql, parameters);
+  }
+
+  private async connectWithRetry(): Promise<void> {
+    const address = redactUrl(this.config.database.url);
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      try {
+        if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+        if (this.config.database.migrateOnStart) await this.migrate();
+        await this.seeder.seed(this.dataSource);
+        this.isReadyFlag = true;
+        this.lastError = undefined;
+        this.logger.log(`connected to PostgreSQL at ${address}`);
+        this.resolveReady();
+        return;
+      } catch (error) {
+        this.lastError = `PostgreSQL at ${address}: ${(error as Error).message}`;
+        const wait = backoffDelay(attempt);
+        this.logger.warn(`waiting for ${this.lastError} (retrying in ${wait} ms)`);
+        await delay(wait, this.abort.signal);
+      }
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      for (const migration of applied) this.logger.log(`applied migration ${migration.name}`);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+      await runner.release();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.abort.abort();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

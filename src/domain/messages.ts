@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { EXECUTION_STATUSES } from './execution-status';
+
+/** The JSON envelope every message travels in (mirrored into AMQP properties). */
+export interface Envelope<P = unknown> {
+  message_id: string;
+  correlation_id: string;
+  message_type: MessageType;
+  version: string;
+  timestamp: string;
+  headers: EnvelopeHeaders;
+  payload: P;
+}
+
+export interface EnvelopeHeaders {
+  retry_count: number;
+  source_service: string;
+  trace_id: string;
+  /** The message this one was published while handling, when there was one. */
+  causation_id?: string;
+  [key: string]: unknown;
+}
+
+export const ENVELOPE_VERSION = '1.0';
+
+const uuid = z.uuid();
+const isoTime = z.iso.datetime({ offset: true });
+const executionStatus = z.enum(EXECUTION_STATUSES);
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** Payload schema per message type; payloads are validated on publish and on receipt. */
+export const MESSAGE_SCHEMAS = {
+  EventCreated: z.object({
+    event_id: uuid,
+    trigger: z.string().min(1),
+    payload: z.unknown(),
+    source: z.string().min(1),
+    occurred_at: isoTime,
+  }),
+  ExecutionRequested: z.object({
+    execution_id: uuid,
+    action: z.string().min(1),
+    attempt: z.number().int().min(1),
+    /** Filled in by the scheduler for the worker so it needs no read before running. */
+    runner: z.string().optional(),
+    parameters: jsonObject.optional(),
+    timeout_ms: z.number().int().positive().optional(),
+    worker_id: uuid.optional(),
+  }),
+  ExecutionStatusChanged: z.object({
+    execution_id: uuid,
+    status: executionStatus,
+    attempt: z.number().int().min(1),
+    worker_id: uuid.optional(),
+    at: isoTime,
+  }),
+  ExecutionCompleted: z.object({
+    execution_id: uuid,
+    status: z.enum(['succeeded', 'failed', 'timeout', 'canceled']),
+    attempt: z.number().int().min(1),
+    worker_id: uuid.optional(),
+    result: z.unknown().optional(),
+    error: z.string().optional(),
+    at: isoTime,
+  }),
+  ExecutionCancelRequested: z.object({
+    execution_id: uuid,
+    reason: z.string().optional(),
+  }),
+  InquiryCreated: z.object({
+    inquiry_id: uuid,
+    execution_id: uuid,
+    attempt: z.number().int().min(1),
+    prompt: z.string(),
+    schema: jsonObject.nullable().optional(),
+    timeout_at: isoTime,
+  }),
+  InquiryResponded: z.object({
+    inquiry_id: uuid,
+    execution_id: uuid,
+    response: z.unknown(),
+  }),
+  NotificationCreated: z.object({
+    kind: z.enum(['execution', 'inquiry']),
+    execution_id: uuid,
+    action: z.string(),
+    status: z.string(),
+    correlation_id: uuid,
+    inquiry_id: uuid.optional(),
+    worker_id: uuid.nullable().optional(),
+    created_at: isoTime.optional(),
+    scheduled_at: isoTime.nullable().optional(),
+    started_at: isoTime.nullable().optional(),
+    finished_at: isoTime.nullable().optional(),
+    at: isoTime,
+  }),
+} as const;
+
+export type MessageType = keyof typeof MESSAGE_SCHEMAS;
+export type PayloadOf<T extends MessageType> = z.infer<(typeof MESSAGE_SCHEMAS)[T]>;
+export const MESSAGE_TYPES = Object.keys(MESSAGE_SCHEMAS) as MessageType[];
+
+export function isMessageType(value: unknown): value is MessageType {
+  return typeof value === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, value);
+}
+
+export const envelopeSchema = z.object({
+  message_id: z.string().min(1),
+  correlation_id: z.string().min(1),
+  message_type: z.string(),
+  version: z.string(),
+  timestamp: z.string(),
+  headers: z
+    .object({ retry_count: z.number().int().min(0).default(0) })
+    .catchall(z.unknown())
+    .default({ retry_count: 0 }),
+  payload: z.unknown(),
+});
+
+/** Human-readable reason a payload does not fit its schema, or undefined when it fits. */
+export function payloadProblem(type: MessageType, payload: unknown): string | undefined {
+  const result = MESSAGE_SCHEMAS[type].safeParse(payload);
+  if (result.success) return undefined;
+  return result.error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'payload'}: ${issue.message}`)
+    .join('; ');
+}

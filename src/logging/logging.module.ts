@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config';
+import { currentCorrelation } from './correlation';
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+/** Pino options shared by the Nest logger and anything logging before Nest is up. */
+export function pinoOptions(config: AppConfig) {
+  return {
+    level: config.logLevel,
+    base: { roles: config.roles.join(','), instance: config.instanceId, pid: process.pid },
+    messageKey: 'msg',
+    // Every line logged while handling a message or request carries its correlation id.
+    mixin: () => {
+      const scope = currentCorrelation();
+      return scope ? { correlation_id: scope.correlationId } : {};
+    },
+  };
+}
+
+@Module({})
+export class LoggingModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...pinoOptions(config),
+            genReqId: (req: IncomingMessage, res: ServerResponse) => {
+              const given = req.headers[CORRELATION_HEADER];
+              const id = typeof given === 'string' && given.length <= 100 ? given : randomUUID();
+              res.setHeader(CORRELATION_HEADER, id);
+              return id;
+            },
+            customProps: (req: IncomingMessage) => ({ correlation_id: req.id }),
+            // Request lines are debug: at thousands of webhooks a second they would drown the rest.
+            customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+              error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+            autoLogging: {
+              ignore: (req: IncomingMessage) => req.url?.startsWith('/health') ?? false,
+            },
+          },
+        }),
+      ],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { InvalidConfigError, loadConfig } from './config/app-config';
+import { startApp } from './app';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof InvalidConfigError) {
+      process.stderr.write(`attune: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const app = await startApp(config);
+  const logger = new Logger('Main');
+  logger.log(`attune up with roles ${config.roles.join(',')} on port ${config.http.port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping (consumers first, then in-flight work, then connections)`);
+    // A hung dependency must not keep the process around forever.
+    setTimeout(() => process.exit(1), config.shutdownGraceMs + 10_000).unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+void main();

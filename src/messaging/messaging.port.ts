@@ -1,0 +1,79 @@
+import type { Envelope, MessageType, PayloadOf } from '../domain/messages';
+import type { ConsumerComponent } from './consumer-components';
+import type { QueueSpec } from './topology';
+import type { TopologyReport } from './topology-report';
+
+export interface PublishOptions {
+  /** Defaults to the correlation id of the message or request being handled, else a new one. */
+  correlationId?: string;
+  /** Send to this worker's queue instead of the message type's default route. */
+  workerId?: string;
+  /** Per-message TTL (the message dead-letters when it waits longer). */
+  expirationMs?: number;
+}
+
+/**
+ * The transport-neutral interface roles publish through. The RabbitMQ implementation lives in
+ * ./rabbitmq; an embedded PostgreSQL transport can implement the same.
+ */
+export abstract class MessagePublisher {
+  /** Resolves once the broker has the message; rejects on nack, unroutable return or timeout. */
+  abstract publish<T extends MessageType>(
+    type: T,
+    payload: PayloadOf<T>,
+    options?: PublishOptions,
+  ): Promise<Envelope<PayloadOf<T>>>;
+}
+
+export interface DeadLetterQueueInfo {
+  queue: string;
+  /** The queue replay sends messages back to. */
+  source: string | undefined;
+  messages: number;
+}
+
+export interface DeadLetterMessage {
+  message_id: string | undefined;
+  message_type: string | undefined;
+  correlation_id: string | undefined;
+  reason: string | undefined;
+  error: string | undefined;
+  retry_count: number | undefined;
+  original_exchange: string | undefined;
+  original_routing_key: string | undefined;
+  failed_at: string | undefined;
+  /** Parsed JSON body, or the raw text when it is not JSON. */
+  body: unknown;
+}
+
+/** Operator view of dead letters: counts, peek without consuming, and replay with a limit. */
+export abstract class DeadLetterAdmin {
+  abstract list(): Promise<DeadLetterQueueInfo[]>;
+  abstract peek(queue: string, limit: number): Promise<DeadLetterMessage[]>;
+  abstract replay(queue: string, limit: number): Promise<{ replayed: number; remaining: number }>;
+}
+
+/** Declare and verify the topology a process needs; used at start, on reconnect and by the CLI. */
+export abstract class TopologyAdmin {
+  abstract apply(): Promise<TopologyReport>;
+  abstract verify(): Promise<TopologyReport>;
+  /** Adds queues known only at run time (a worker's own queue, a notifier's) and declares them. */
+  abstract require(queues: QueueSpec[]): Promise<TopologyReport>;
+}
+
+export interface ConsumerStatus {
+  component: string;
+  queue?: string;
+  tag?: string;
+  active: boolean;
+  problem?: string;
+}
+
+/** What roles may do with their consumers besides handling messages. */
+export abstract class ConsumerControl {
+  /** Starts a component whose instance (and queue) is known only now, e.g. a registered worker. */
+  abstract bindInstance(component: ConsumerComponent, instance: string): void;
+  /** Stops taking new messages for a component and waits for those in hand. */
+  abstract stopConsuming(component: ConsumerComponent): Promise<void>;
+  abstract consumerStatus(): ConsumerStatus[];
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Options } from 'amqplib';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import {
+  Envelope,
+  ENVELOPE_VERSION,
+  MessageType,
+  PayloadOf,
+  payloadProblem,
+} from '../../domain/messages';
+import { currentCorrelation } from '../../logging/correlation';
+import { MetricsService } from '../../metrics/metrics.service';
+import { MessagePublisher, PublishOptions } from '../messaging.port';
+import { routeFor } from '../routes';
+import { Topology } from '../topology';
+import { BrokerConnection } from './broker-connection';
+
+export class PublishError extends Error {}
+
+export interface RawPublish {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  mandatory: boolean;
+  properties: Options.Publish;
+}
+
+/**
+ * Publishes persistent messages with publisher confirms on golevelup's managed channel.
+ * amqp-connection-manager waits out disconnections; `timeout` bounds that wait.
+ */
+@Injectable()
+export class RabbitPublisher extends MessagePublisher {
+  /** Message ids the broker returned as unroutable (basic.return arrives before the ack). */
+  private readonly returned = new Map<string, string>();
+  private returnListenerAdded = false;
+  private readonly source: string;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broker: BrokerConnection,
+    private readonly topology: Topology,
+    private readonly metrics: MetricsService,
+  ) {
+    super();
+    this.source = config.roles.join(',');
+  }
+
+  async publish<T extends MessageType>(
+    type: T,
+    payload: PayloadOf<T>,
+    options: PublishOptions = {},
+  ): Promise<Envelope<PayloadOf<T>>> {
+    const problem = payloadProblem(type, payload);
+    if (problem) throw new PublishError(`refusing to publish an invalid ${type}: ${problem}`);
+    const scope = currentCorrelation();
+    const envelope: Envelope<PayloadOf<T>> = {
+      message_id: randomUUID(),
+      correlation_id: options.correlationId ?? scope?.correlationId ?? randomUUID(),
+      message_type: type,
+      version: ENVELOPE_VERSION,
+      timestamp: new Date().toISOString(),
+      headers: {
+        retry_count: 0,
+        source_service: this.source,
+        trace_id: scope?.traceId ?? randomUUID(),
+        ...(scope?.causationId ? { causation_id: scope.causationId } : {}),
+      },
+      payload,
+    };
+    const route = routeFor(this.topology, type, payload, { workerId: options.workerId });
+    await this.publishRaw({
+      exchange: route.exchange,
+      routingKey: route.routingKey,
+      mandatory: route.mandatory,
+      content: Buffer.from(JSON.stringify(envelope)),
+      properties: {
+        messageId: envelope.message_id,
+        correlationId: envelope.correlation_id,
+        type,
+        timestamp: Math.floor(Date.now() / 1000),
+        headers: { 'x-retry-count': 0, 'x-trace-id': envelope.headers.trace_id },
+        ...(options.expirationMs !== undefined ? { expiration: String(options.expirationMs) } : {}),
+      },
+    });
+    this.metrics.published.inc({ exchange: route.exchange, type });
+    return envelope;
+  }
+
+  /** The one path every message leaves this process by (also retries, dead letters, replays). */
+  async publishRaw(message: RawPublish): Promise<void> {
+    this.ensureReturnListener();
+    const messageId = message.properties.messageId ?? randomUUID();
+    const destination = `${message.exchange || '(default exchange)'} with key '${message.routingKey}'`;
+    try {
+      await this.broker.amqp.managedChannel.publish(
+        message.exchange,
+        message.routingKey,
+        message.content,
+        {
+          ...message.properties,
+          messageId,
+          persistent: true,
+          mandatory: message.mandatory,
+          contentType: 'application/json',
+          appId: 'attune',
+          timeout: this.config.messaging.publishTimeoutMs,
+        } as Options.Publish,
+      );
+    } catch (error) {
+      const reason = (error as Error).message;
+      throw new PublishError(
+        reason === 'timeout'
+          ? `publish to ${destination} not confirmed within ${this.config.messaging.publishTimeoutMs} ms (${this.broker.notConnectedReason ?? 'broker slow'})`
+          : `publish to ${destination} failed: ${reason}`,
+      );
+    }
+    const returnedBecause = this.returned.get(messageId);
+    if (returnedBecause !== undefined) {
+      this.returned.delete(messageId);
+      throw new PublishError(
+        `publish to ${destination} was returned as unroutable (${returnedBecause}): no queue is bound for it`,
+      );
+    }
+  }
+
+  private ensureReturnListener(): void {
+    if (this.returnListenerAdded) return;
+    this.returnListenerAdded = true;
+    void this.broker.amqp.managedChannel.addSetup((channel: import('amqplib').Channel) => {
+      channel.on('return', (msg) => {
+        const id = msg.properties.messageId;
+        if (typeof id === 'string') this.returned.set(id, msg.fields.replyText);
+      });
+    });
+  }
+}

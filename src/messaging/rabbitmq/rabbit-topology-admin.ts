@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { RoleName } from '../../config/roles';
+import { TopologyAdmin } from '../messaging.port';
+import { ConsumerQueues, QueueSpec, Topology } from '../topology';
+import { emptyReport, TopologyReport } from '../topology-report';
+import { BrokerConnection } from './broker-connection';
+import { TopologyManager } from './topology-manager';
+
+/** The fixed queue sets each role needs: those it consumes and those it publishes into. */
+function queueSetsFor(role: RoleName, topology: Topology): ConsumerQueues[] {
+  switch (role) {
+    case 'api':
+      return [topology.events, topology.executions, topology.executionStatus];
+    case 'sensor':
+      return [topology.events];
+    case 'executor':
+      return topology.staticConsumerQueues;
+    case 'worker':
+      return [topology.executionStatus, topology.workerDeadLetters];
+    case 'notifier':
+      return [];
+  }
+}
+
+export function queuesOf(set: ConsumerQueues): QueueSpec[] {
+  return [set.main, ...set.retries, set.deadLetter];
+}
+
+/**
+ * Keeps this process's part of the topology declared: at start, after every reconnect, and
+ * for queues added at run time. The last report feeds readiness.
+ */
+@Injectable()
+export class RabbitTopologyAdmin extends TopologyAdmin {
+  private readonly logger = new Logger('Topology');
+  private readonly required = new Map<string, QueueSpec>();
+  private lastReport: TopologyReport | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    readonly topology: Topology,
+    private readonly broker: BrokerConnection,
+    private readonly manager: TopologyManager,
+  ) {
+    super();
+    for (const role of config.roles) {
+      for (const set of queueSetsFor(role, topology)) {
+        for (const queue of queuesOf(set)) this.required.set(queue.name, queue);
+      }
+    }
+  }
+
+  /** Declares everything on each (re)connect. */
+  startDeclaring(): void {
+    this.broker.onConnect(() => {
+      void this.apply().catch((error: Error) =>
+        this.logger.warn(`declaring topology failed (${error.message}); will retry on reconnect`),
+      );
+    });
+  }
+
+  get report(): TopologyReport | undefined {
+    return this.lastReport;
+  }
+
+  async apply(): Promise<TopologyReport> {
+    const report = await this.manager.apply(this.parts());
+    this.lastReport = report;
+    return report;
+  }
+
+  async verify(): Promise<TopologyReport> {
+    return this.manager.verify(this.parts());
+  }
+
+  async require(queues: QueueSpec[]): Promise<TopologyReport> {
+    for (const queue of queues) this.required.set(queue.name, queue);
+    if (!this.broker.isConnected) return emptyReport();
+    const report = await this.manager.apply({
+      exchanges: Object.values(this.topology.exchanges),
+      queues,
+    });
+    // Fold run-time conflicts into what readiness reports.
+    const merged = this.lastReport ?? emptyReport();
+    for (const conflict of report.conflicts) {
+      if (!merged.conflicts.some((c) => c.name === conflict.name)) merged.conflicts.push(conflict);
+    }
+    this.lastReport = merged;
+    return report;
+  }
+
+  missingQueues(names: string[]): Promise<string[]> {
+    return this.manager.missingQueues(names);
+  }
+
+  private parts() {
+    return {
+      exchanges: Object.values(this.topology.exchanges),
+      queues: [...this.required.values()],
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of this process; one registry per app so tests can boot several. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly published = new Counter({
+    name: 'attune_messages_published_total',
+    help: 'Messages confirmed by the broker, by exchange and message type',
+    labelNames: ['exchange', 'type'],
+    registers: [this.registry],
+  });
+  readonly consumed = new Counter({
+    name: 'attune_messages_consumed_total',
+    help: 'Messages delivered to a consumer, by queue and message type',
+    labelNames: ['queue', 'type'],
+    registers: [this.registry],
+  });
+  readonly acked = new Counter({
+    name: 'attune_messages_acked_total',
+    help: 'Messages handled successfully and acknowledged, by queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  });
+  readonly retried = new Counter({
+    name: 'attune_messages_retried_total',
+    help: 'Messages sent to a retry queue after their handler failed, by queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'attune_messages_dead_lettered_total',
+    help: 'Messages sent to a dead-letter queue, by queue and reason',
+    labelNames: ['queue', 'reason'],
+    registers: [this.registry],
+  });
+  readonly handlerDuration = new Histogram({
+    name: 'attune_message_handler_duration_seconds',
+    help: 'Time spent in message handlers, by queue and message type',
+    labelNames: ['queue', 'type'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'attune_' });
+  }
+}
