@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ExecutionStatus } from '../domain/execution-status';
+import { currentCorrelation } from '../logging/correlation';
+import { MessagePublisher } from '../messaging/messaging.port';
+import { ActionCatalog } from './action-catalog';
+import {
+  ExecutionStore,
+  TransitionFields,
+  TransitionGuard,
+  TransitionOutcome,
+} from './execution.store';
+import { ExecutionRow } from './execution-view';
+
+export class UnknownActionError extends Error {}
+export class InvalidParametersError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+/**
+ * Creates executions and moves them through the state machine, publishing a notification for
+ * every change that was applied. Every role that changes an execution goes through here.
+ */
+@Injectable()
+export class ExecutionLifecycle {
+  private readonly logger = new Logger('Executions');
+
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly actions: ActionCatalog,
+    private readonly publisher: MessagePublisher,
+  ) {}
+
+  /** A manual run (or rerun): validated, stored as `requested`, then sent to the scheduler. */
+  async create(request: {
+    action: string;
+    parameters?: Record<string, unknown>;
+    rerunOf?: string;
+  }): Promise<ExecutionRow> {
+    const action = await this.actions.get(request.action);
+    if (!action) throw new UnknownActionError(`action '${request.action}' does not exist`);
+    const { parameters, problems } = this.actions.prepareParameters(action, request.parameters);
+    if (problems.length > 0) throw new InvalidParametersError(problems);
+    const id = randomUUID();
+    const correlationId = currentCorrelation()?.correlationId ?? randomUUID();
+    await this.store.insertRequested([
+      { id, actionRef: action.ref, parameters, correlationId, rerunOf: request.rerunOf ?? null },
+    ]);
+    const row = (await this.store.get(id))!;
+    await this.notify(row);
+    await this.requestScheduling(row);
+    return row;
+  }
+
+  /** Publishes ExecutionRequested for the scheduler (again, if the row is still `requested`). */
+  async requestScheduling(
+    row: Pick<ExecutionRow, 'id' | 'action_ref' | 'attempt' | 'correlation_id'>,
+  ): Promise<void> {
+    await this.publisher.publish(
+      'ExecutionRequested',
+      { execution_id: row.id, action: row.action_ref, attempt: row.attempt },
+      { correlationId: row.correlation_id },
+    );
+  }
+
+  /** Applies a transition if the state machine allows it; notifies when it was applied. */
+  async transition(
+    id: string,
+    to: ExecutionStatus,
+    fields: TransitionFields = {},
+    guard: TransitionGuard = {},
+  ): Promise<TransitionOutcome> {
+    const outcome = await this.store.transition(id, to, fields, guard);
+    if (outcome.applied) {
+      await this.notify(outcome.row);
+    } else if (outcome.reason === 'illegal') {
+      this.logger.warn(
+        `refused illegal transition of execution ${id} from ${outcome.current} to ${to}`,
+      );
+    } else if (outcome.reason === 'stale') {
+      this.logger.warn(
+        `ignored ${to} for execution ${id}: it is about an earlier attempt or another worker`,
+      );
+    }
+    return outcome;
+  }
+
+  /** Tells notifiers about the execution's current state. */
+  async notify(row: ExecutionRow): Promise<void> {
+    await this.publisher.publish(
+      'NotificationCreated',
+      {
+        kind: 'execution',
+        execution_id: row.id,
+        action: row.action_ref,
+        status: row.status,
+        correlation_id: row.correlation_id,
+        worker_id: row.worker_id,
+        created_at: iso(row.created_at) ?? undefined,
+        scheduled_at: iso(row.scheduled_at),
+        started_at: iso(row.started_at),
+        finished_at: iso(row.finished_at),
+        at: new Date().toISOString(),
+      },
+      { correlationId: row.correlation_id },
+    );
+  }
+}
+
+function iso(value: Date | string | null): string | null {
+  if (value === null) return null;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}

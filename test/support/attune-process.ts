@@ -1,0 +1,173 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { waitFor } from './wait-for';
+
+const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AttuneOptions {
+  roles?: string;
+  databaseUrl: string;
+  prefix: string;
+  env?: Record<string, string>;
+}
+
+/** The built app (`node dist/main.js`) as a real OS process, as users run it. */
+export class AttuneProcess {
+  readonly output: string[] = [];
+  private exitPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {
+    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exitPromise = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  static async start(options: AttuneOptions): Promise<AttuneProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ROLES: options.roles ?? 'all',
+        PORT: String(port),
+        DATABASE_URL: options.databaseUrl,
+        MQ_PREFIX: options.prefix,
+        LOG_LEVEL: 'info',
+        RETRY_BACKOFF_MS: '100,200,300',
+        WORKER_HEARTBEAT_MS: '1000',
+        SHUTDOWN_GRACE_MS: '10000',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AttuneProcess(child, port);
+  }
+
+  /** Starts a process and waits until /health/ready says 200. */
+  static async startReady(options: AttuneOptions): Promise<AttuneProcess> {
+    const app = await AttuneProcess.start(options);
+    await app.waitUntilReady();
+    return app;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  async waitUntilReady(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        if (this.child.exitCode !== null) {
+          throw new Error(`process exited with ${this.child.exitCode}:\n${this.tail()}`);
+        }
+        return (await this.health('ready')).status === 200;
+      },
+      { timeoutMs, description: `attune on port ${this.port} to be ready\n${this.tail()}` },
+    );
+  }
+
+  async health(kind: 'live' | 'ready'): Promise<{ status: number; body: HealthBody }> {
+    const response = await fetch(`${this.url}/health/${kind}`);
+    return { status: response.status, body: (await response.json()) as HealthBody };
+  }
+
+  /** JSON request to the process's HTTP API. */
+  async request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (metrics, say)
+    }
+    return { status: response.status, body: parsed as T };
+  }
+
+  /** Log lines parsed as JSON (lines that are not JSON are skipped). */
+  logs(): Array<Record<string, unknown>> {
+    return this.output.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  tail(lines = 30): string {
+    return this.output.slice(-lines).join('\n');
+  }
+
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exitPromise;
+  }
+
+  /** SIGTERM and wait for the exit. */
+  async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    return this.exitPromise;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (signal === 'SIGKILL') await this.exitPromise;
+  }
+}
+
+export interface HealthBody {
+  status: string;
+  info?: Record<string, { status: string; message?: string; [key: string]: unknown }>;
+  error?: Record<string, { status: string; message?: string; [key: string]: unknown }>;
+  details: Record<string, { status: string; message?: string; [key: string]: unknown }>;
+}
+
+/** Runs the app to completion (for start-up failures): exit code and everything it printed. */
+export async function runToExit(
+  env: Record<string, string>,
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  return { code, output };
+}
