@@ -15,6 +15,8 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   connectMessageConsumers(app);
+  // Module init (connecting to the broker and database in the background) before consumers.
+  await app.init();
   await app.startAllMicroservices();
   await app.listen(config.http.port, '0.0.0.0');
   return app;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 import { AppConfig, redactUrl } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -51,9 +52,14 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     return this.dataSource.getRepository(entity);
   }
 
-  /** Raw SQL for hot paths where one conditional statement beats an ORM round trip. */
-  query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]> {
-    return this.dataSource.query(sql, parameters);
+  /**
+   * Raw SQL for hot paths where one conditional statement beats an ORM round trip. Goes to the
+   * pg pool directly: always the rows (TypeORM's query() returns [rows, count] for UPDATE).
+   */
+  async query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
+    if (!pool) throw new Error('PostgreSQL is not connected yet');
+    return (await pool.query(sql, parameters)).rows as T[];
   }
 
   private async connectWithRetry(): Promise<void> {

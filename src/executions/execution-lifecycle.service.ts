@@ -45,10 +45,9 @@ export class ExecutionLifecycle {
     if (problems.length > 0) throw new InvalidParametersError(problems);
     const id = randomUUID();
     const correlationId = currentCorrelation()?.correlationId ?? randomUUID();
-    await this.store.insertRequested([
+    const [row] = await this.store.insertRequested([
       { id, actionRef: action.ref, parameters, correlationId, rerunOf: request.rerunOf ?? null },
     ]);
-    const row = (await this.store.get(id))!;
     await this.notify(row);
     await this.requestScheduling(row);
     return row;

@@ -35,6 +35,12 @@ export type TransitionOutcome =
   | { applied: true; row: ExecutionRow }
   | { applied: false; reason: 'noop' | 'illegal' | 'stale' | 'missing'; current?: ExecutionStatus };
 
+/**
+ * A new execution is published to the scheduler at once; only if it is still `requested` this
+ * long after does the sweeper send it again (a crash between commit and publish).
+ */
+const FIRST_REDISPATCH_AFTER_S = 30;
+
 const COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
   rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
 
@@ -44,8 +50,11 @@ export class ExecutionStore {
   constructor(private readonly db: DatabaseService) {}
 
   /** Inserts `requested` executions (in the caller's transaction when given one). */
-  async insertRequested(executions: NewExecution[], manager?: EntityManager): Promise<void> {
-    if (executions.length === 0) return;
+  async insertRequested(
+    executions: NewExecution[],
+    manager?: EntityManager,
+  ): Promise<ExecutionRow[]> {
+    if (executions.length === 0) return [];
     const values: unknown[] = [];
     const tuples = executions.map((e, i) => {
       values.push(
@@ -57,11 +66,12 @@ export class ExecutionStore {
         e.rerunOf ?? null,
       );
       const b = i * 6;
-      return `($${b + 1}, $${b + 2}, 'requested', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
+      return `($${b + 1}, $${b + 2}, 'requested', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6},
+        now() + interval '${FIRST_REDISPATCH_AFTER_S} seconds')`;
     });
     const sql = `INSERT INTO execution (id, action_ref, status, parameters, correlation_id,
-        enforcement_id, rerun_of) VALUES ${tuples.join(', ')}`;
-    await (manager ?? this.db.dataSource.manager).query(sql, values);
+        enforcement_id, rerun_of, dispatch_after) VALUES ${tuples.join(', ')} RETURNING ${COLUMNS}`;
+    return (manager ?? this.db.dataSource.manager).query(sql, values);
   }
 
   async get(id: string): Promise<ExecutionRow | undefined> {

@@ -1,4 +1,13 @@
 import { Module } from '@nestjs/common';
+import { ExecutionsModule } from '../../executions/executions.module';
+import { ExecutionSupervisor } from './execution-supervisor';
+import { WorkerExecutionsController } from './worker-executions.controller';
+import { WorkerRegistration } from './worker-registration';
 
-@Module({})
+/** The worker role: registers, heartbeats, consumes its own queue and runs actions. */
+@Module({
+  imports: [ExecutionsModule],
+  controllers: [WorkerExecutionsController],
+  providers: [ExecutionSupervisor, WorkerRegistration],
+})
 export class WorkerModule {}

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { backoffDelay, delay } from '../../common/backoff';
+import type { RunnerName } from '../../domain/core-pack';
+import type { MessageType, PayloadOf } from '../../domain/messages';
+import { ExecutionStore } from '../../executions/execution.store';
+import { MessagePublisher } from '../../messaging/messaging.port';
+import { UnprocessableMessageError } from '../../messaging/message-context';
+import { createRunners, RunOutcome, Runner } from './runners';
+
+/** Why a running action was stopped early. */
+export type StopReason = 'timeout' | 'canceled' | 'shutdown';
+
+interface RunningExecution {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Runs actions on this worker: claims the execution in the database (only if it is still
+ * scheduled here, so work moved to another worker never runs twice), reports `running`, runs
+ * the action with its timeout, and reports the outcome (retrying the report until it lands).
+ */
+@Injectable()
+export class ExecutionSupervisor {
+  private readonly logger = new Logger('Worker');
+  private readonly runners = createRunners();
+  private readonly running = new Map<string, RunningExecution>();
+  private workerId?: string;
+
+  constructor(
+    private readonly store: ExecutionStore,
+    private readonly publisher: MessagePublisher,
+  ) {}
+
+  get supportedRunners(): RunnerName[] {
+    return [...this.runners.keys()];
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  setWorkerId(id: string): void {
+    this.workerId = id;
+  }
+
+  /** Returns once the execution is recorded as started (or skipped): then the delivery is acked. */
+  async start(request: PayloadOf<'ExecutionRequested'>): Promise<void> {
+    const runner = request.runner ? this.runners.get(request.runner as RunnerName) : undefined;
+    if (!runner || !request.parameters || !request.timeout_ms) {
+      throw new UnprocessableMessageError(
+        `execution ${request.execution_id} reached worker without a known runner, parameters and timeout`,
+      );
+    }
+    const claim = await this.store.transition(
+      request.execution_id,
+      'running',
+      {},
+      { attempt: request.attempt, workerId: this.workerId },
+    );
+    if (!claim.applied) {
+      this.logger.log(
+        `skipping execution ${request.execution_id}: ${claim.reason} (${claim.current ?? 'gone'})`,
+      );
+      return;
+    }
+    await this.publisher.publish('ExecutionStatusChanged', {
+      execution_id: request.execution_id,
+      status: 'running',
+      attempt: request.attempt,
+      worker_id: this.workerId,
+      at: new Date().toISOString(),
+    });
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort('timeout' satisfies StopReason),
+      request.timeout_ms,
+    );
+    const done = this.run(runner, request, controller.signal).finally(() => {
+      clearTimeout(timer);
+      this.running.delete(request.execution_id);
+    });
+    this.running.set(request.execution_id, { controller, done });
+  }
+
+  /** Stops a running action (its process is killed); unknown ids are ignored. */
+  cancel(executionId: string): boolean {
+    const execution = this.running.get(executionId);
+    if (!execution) return false;
+    execution.controller.abort('canceled' satisfies StopReason);
+    return true;
+  }
+
+  /** Waits for running actions up to `graceMs`, then stops the rest and reports them. */
+  async drain(graceMs: number): Promise<void> {
+    if (this.running.size === 0) return;
+    this.logger.log(`waiting up to ${graceMs} ms for ${this.running.size} running execution(s)`);
+    const all = () => Promise.allSettled([...this.running.values()].map((r) => r.done));
+    const finished = await Promise.race([all().then(() => true), delay(graceMs).then(() => false)]);
+    if (!finished) {
+      for (const execution of this.running.values())
+        execution.controller.abort('shutdown' satisfies StopReason);
+      await all();
+    }
+  }
+
+  private async run(
+    runner: Runner,
+    request: PayloadOf<'ExecutionRequested'>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const started = Date.now();
+    let outcome: RunOutcome;
+    try {
+      outcome = await runner.run({
+        executionId: request.execution_id,
+        parameters: request.parameters!,
+        signal,
+        timeoutMs: request.timeout_ms!,
+      });
+    } catch (error) {
+      outcome = {
+        status: 'failed',
+        result: null,
+        error: (error as Error)?.message ?? String(error),
+      };
+    }
+    const base = {
+      execution_id: request.execution_id,
+      attempt: request.attempt,
+      worker_id: this.workerId,
+    };
+    if (signal.aborted) {
+      const reason = signal.reason as StopReason;
+      const stopped = outcome.status === 'paused' ? null : outcome.result;
+      await this.report('ExecutionCompleted', {
+        ...base,
+        status: reason === 'timeout' ? 'timeout' : reason === 'canceled' ? 'canceled' : 'failed',
+        result: stopped ?? null,
+        error:
+          reason === 'timeout'
+            ? `timed out after ${request.timeout_ms} ms`
+            : reason === 'canceled'
+              ? 'canceled'
+              : 'worker stopped before the action finished (shutdown grace period exceeded)',
+        at: new Date().toISOString(),
+      });
+      return;
+    }
+    if (outcome.status === 'paused') {
+      await this.report('InquiryCreated', {
+        inquiry_id: randomUUID(),
+        execution_id: request.execution_id,
+        attempt: request.attempt,
+        prompt: outcome.inquiry.prompt,
+        schema: outcome.inquiry.schema,
+        timeout_at: new Date(Date.now() + outcome.inquiry.timeoutMs).toISOString(),
+      });
+      return;
+    }
+    this.logger.debug?.(
+      `execution ${request.execution_id} ${outcome.status} in ${Date.now() - started} ms`,
+    );
+    await this.report('ExecutionCompleted', {
+      ...base,
+      status: outcome.status,
+      result: outcome.result,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** An outcome must not be lost to a broker blip: keep trying until it is confirmed. */
+  private async report<T extends MessageType>(type: T, payload: PayloadOf<T>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.publisher.publish(type, payload);
+        return;
+      } catch (error) {
+        this.logger.warn(`could not report ${type} (${(error as Error).message}); retrying`);
+        await delay(backoffDelay(attempt));
+      }
+    }
+  }
+}
