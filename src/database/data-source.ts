@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -17,6 +16,3 @@ export function createDataSource(url: string): DataSource {
     extra: { max: POOL_SIZE, connectionTimeoutMillis: 5000 },
   });
 }
-
-/** Used by the typeorm CLI (`npm run migrate`): same config as the app. */
-export default createDataSource(loadConfig().database.url);

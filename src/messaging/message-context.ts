@@ -5,7 +5,10 @@ export interface DeliveryInfo {
   queue: string;
   consumerTag: string;
   redelivered: boolean;
-  /** Why RabbitMQ dead-lettered this message, when it did (expired, rejected, maxlen). */
+  /**
+   * Why this message was dead-lettered, when it was: RabbitMQ's reason (expired, rejected,
+   * maxlen) or the transport's own (invalid-payload, retries-exhausted, unprocessable …).
+   */
   deathReason?: string;
   /** The queue it was dead-lettered from. */
   deathQueue?: string;

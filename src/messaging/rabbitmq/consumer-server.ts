@@ -378,7 +378,8 @@ export class AttuneTransportServer
       queue,
       consumerTag: running.tag!,
       redelivered: msg.fields.redelivered,
-      deathReason: death?.reason,
+      deathReason:
+        death?.reason ?? (msg.properties.headers?.['x-dead-letter-reason'] as string | undefined),
       deathQueue: death?.queue,
     };
     try {

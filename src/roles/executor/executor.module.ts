@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ExecutionsModule } from '../../executions/executions.module';
+import { DeadLetterHandler } from './dead-letter-handler';
 import { EnforcementProcessor } from './enforcement-processor';
 import { ExecutionManager } from './execution-manager';
 import { ExecutionScheduler } from './execution-scheduler';
@@ -8,11 +9,12 @@ import { RuleCache } from './rule-cache';
 
 /**
  * The executor role: enforcement processor (events → executions), scheduler (executions →
- * workers) and execution manager (worker reports → state), each on its own queue.
+ * workers), execution manager (worker reports → state) and dead-letter handler (what worker
+ * queues give back), each on its own queue.
  */
 @Module({
   imports: [ExecutionsModule],
-  controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager],
+  controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
   providers: [RuleCache, RequestedSweeper],
 })
 export class ExecutorModule {}
