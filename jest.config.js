@@ -33,6 +33,8 @@ const common = {
 
 module.exports = {
   testTimeout: 60_000,
+  // The suites share one broker and start real processes on two cores: one at a time.
+  maxWorkers: 1,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
     {

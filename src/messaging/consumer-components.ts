@@ -56,6 +56,9 @@ export const CONSUMERS = {
   },
 } satisfies Record<string, ConsumerComponent>;
 
+/** Injection token: the components a transport may run (those with handlers are started). */
+export const CONSUMER_COMPONENTS = Symbol('CONSUMER_COMPONENTS');
+
 export function componentKey(component: ConsumerComponent): string {
   return `${component.role}.${component.name}`;
 }

@@ -7,6 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { CONSUMER_COMPONENTS, CONSUMERS, ConsumerComponent } from './consumer-components';
 import {
   ConsumerControl,
   DeadLetterAdmin,
@@ -21,27 +22,28 @@ import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
 import { TopologyManager } from './rabbitmq/topology-manager';
 import { Topology } from './topology';
 
-/** Connects and keeps the topology declared from module init on, without blocking start-up. */
+/** Starts connecting at module init, without blocking start-up. */
 @Injectable()
 class MessagingStarter implements OnModuleInit {
-  constructor(
-    private readonly broker: BrokerConnection,
-    private readonly topologyAdmin: RabbitTopologyAdmin,
-  ) {}
+  constructor(private readonly broker: BrokerConnection) {}
 
   async onModuleInit(): Promise<void> {
     await this.broker.start();
-    this.topologyAdmin.startDeclaring();
   }
 }
 
 @Global()
 @Module({})
 export class MessagingModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `components` defaults to Attune's own consumer components (tests add probes). */
+  static forRoot(
+    config: AppConfig,
+    components: ConsumerComponent[] = Object.values(CONSUMERS),
+  ): DynamicModule {
     return {
       module: MessagingModule,
       providers: [
+        { provide: CONSUMER_COMPONENTS, useValue: components },
         { provide: Topology, useValue: new Topology(config.messaging) },
         BrokerConnection,
         TopologyManager,

@@ -162,7 +162,8 @@ export class Topology {
     return `${queue}.retry.${attempt}`;
   }
 
-  private retriedQueue(name: string, bindings: BindingSpec[]): ConsumerQueues {
+  /** A durable queue with its retry ladder and DLQ, as every fixed consumer queue has. */
+  retriedQueue(name: string, bindings: BindingSpec[]): ConsumerQueues {
     const main = plainQueue(name, bindings);
     main.arguments = {
       'x-dead-letter-exchange': this.exchanges.dlx.name,

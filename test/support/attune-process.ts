@@ -33,7 +33,8 @@ export class AttuneProcess {
     readonly child: ChildProcess,
     readonly port: number,
   ) {
-    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    const collect = (chunk: Buffer) =>
+      this.output.push(...chunk.toString().split('\n').filter(Boolean));
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
     this.exitPromise = new Promise((resolve) =>

@@ -54,8 +54,15 @@ export async function listQueues(prefix: string): Promise<QueueRow[]> {
 }
 
 /** Consumer tags by queue, as the broker reports them. */
-export async function listConsumers(prefix: string): Promise<Array<{ queue: string; tag: string }>> {
-  const out = await rabbitmqctl('list_consumers', '--no-table-headers', 'queue_name', 'consumer_tag');
+export async function listConsumers(
+  prefix: string,
+): Promise<Array<{ queue: string; tag: string }>> {
+  const out = await rabbitmqctl(
+    'list_consumers',
+    '--no-table-headers',
+    'queue_name',
+    'consumer_tag',
+  );
   return out
     .split('\n')
     .filter((line) => line.startsWith(`${prefix}.`))

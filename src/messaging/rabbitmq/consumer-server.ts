@@ -15,7 +15,7 @@ import type { Envelope } from '../../domain/messages';
 import { runWithCorrelation } from '../../logging/correlation';
 import { MetricsService } from '../../metrics/metrics.service';
 import {
-  CONSUMERS,
+  CONSUMER_COMPONENTS,
   ConsumerComponent,
   componentKey,
   handlerPattern,
@@ -75,6 +75,7 @@ export class AttuneTransportServer
     private readonly topologyAdmin: RabbitTopologyAdmin,
     private readonly publisher: RabbitPublisher,
     private readonly metrics: MetricsService,
+    @Inject(CONSUMER_COMPONENTS) private readonly components: ConsumerComponent[],
   ) {
     super();
   }
@@ -84,6 +85,7 @@ export class AttuneTransportServer
   listen(callback: () => void): void {
     // Never block start-up on the broker: HTTP and /health must come up while it is away.
     callback();
+    this.topologyAdmin.startDeclaring();
     for (const component of this.componentsWithHandlers()) {
       const running: RunningConsumer = {
         component,
@@ -159,7 +161,7 @@ export class AttuneTransportServer
     const keys = new Set(
       [...this.getHandlers().keys()].map((p) => parseHandlerPattern(p).component),
     );
-    return Object.values(CONSUMERS).filter((component) => keys.has(componentKey(component)));
+    return this.components.filter((component) => keys.has(componentKey(component)));
   }
 
   private runtimeSlot(key: string) {

@@ -1,4 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { CONSUMER_COMPONENTS, ConsumerComponent } from '../consumer-components';
 import type { Channel, GetMessage } from 'amqplib';
 import { DeadLetterAdmin, DeadLetterMessage, DeadLetterQueueInfo } from '../messaging.port';
 import { Topology } from '../topology';
@@ -11,25 +14,42 @@ export class NotReplayableError extends Error {}
 /** Lists, peeks into and replays dead-letter queues (basic.get on a spare channel). */
 @Injectable()
 export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
+  /** Every dead-letter queue known here, with the queue its messages replay into. */
+  private readonly sources = new Map<string, string | undefined>();
+  private readonly prefix: string;
+
   constructor(
-    private readonly topology: Topology,
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CONSUMER_COMPONENTS) components: ConsumerComponent[],
+    topology: Topology,
     private readonly broker: BrokerConnection,
     private readonly publisher: RabbitPublisher,
   ) {
     super();
+    this.prefix = topology.prefix;
+    for (const queue of topology.deadLetterQueues) {
+      this.sources.set(queue.name, topology.sourceOfDeadLetterQueue(queue.name));
+    }
+    for (const component of components) {
+      if (component.instanceBoundAtRunTime) continue;
+      const queues = component.queues(topology, config.instanceId);
+      // Only durable sources can take a replay; an exclusive notifier queue is per connection.
+      if (!this.sources.has(queues.deadLetter.name)) {
+        this.sources.set(
+          queues.deadLetter.name,
+          queues.main.durable ? queues.main.name : undefined,
+        );
+      }
+    }
   }
 
   async list(): Promise<DeadLetterQueueInfo[]> {
     const result: DeadLetterQueueInfo[] = [];
-    for (const queue of this.topology.deadLetterQueues) {
+    for (const [queue, source] of this.sources) {
       const messages = await this.broker
-        .withSpareChannel(async (channel) => (await channel.checkQueue(queue.name)).messageCount)
+        .withSpareChannel(async (channel) => (await channel.checkQueue(queue)).messageCount)
         .catch(() => 0); // not declared yet: nothing was ever dead-lettered there
-      result.push({
-        queue: queue.name,
-        source: this.topology.sourceOfDeadLetterQueue(queue.name),
-        messages,
-      });
+      result.push({ queue, source, messages });
     }
     return result;
   }
@@ -52,7 +72,7 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
   /** Sends up to `limit` messages back to the queue they failed on, with a fresh retry count. */
   async replay(queue: string, limit: number): Promise<{ replayed: number; remaining: number }> {
     this.assertKnown(queue);
-    const source = this.topology.sourceOfDeadLetterQueue(queue);
+    const source = this.sourceOf(queue);
     if (!source) {
       throw new NotReplayableError(`${queue} has no single source queue to replay into`);
     }
@@ -90,9 +110,16 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
     });
   }
 
+  /** Known DLQs first; otherwise the naming rule `<queue>.dlq` (a probe's, a newer component's). */
+  private sourceOf(queue: string): string | undefined {
+    if (this.sources.has(queue)) return this.sources.get(queue);
+    return queue.endsWith('.dlq') ? queue.slice(0, -'.dlq'.length) : undefined;
+  }
+
   private assertKnown(queue: string): void {
-    if (!this.topology.deadLetterQueues.some((q) => q.name === queue)) {
-      const known = this.topology.deadLetterQueues.map((q) => q.name).join(', ');
+    const ours = queue.startsWith(`${this.prefix}.`) && queue.endsWith('.dlq');
+    if (!this.sources.has(queue) && !ours) {
+      const known = [...this.sources.keys()].join(', ');
       throw new UnknownDeadLetterQueueError(
         `unknown dead-letter queue '${queue}'; known: ${known}`,
       );

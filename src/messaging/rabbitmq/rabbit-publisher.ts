@@ -94,28 +94,36 @@ export class RabbitPublisher extends MessagePublisher {
     this.ensureReturnListener();
     const messageId = message.properties.messageId ?? randomUUID();
     const destination = `${message.exchange || '(default exchange)'} with key '${message.routingKey}'`;
-    try {
-      await this.broker.amqp.managedChannel.publish(
-        message.exchange,
-        message.routingKey,
-        message.content,
-        {
-          ...message.properties,
-          messageId,
-          persistent: true,
-          mandatory: message.mandatory,
-          contentType: 'application/json',
-          appId: 'attune',
-          timeout: this.config.messaging.publishTimeoutMs,
-        } as Options.Publish,
-      );
-    } catch (error) {
-      const reason = (error as Error).message;
-      throw new PublishError(
-        reason === 'timeout'
-          ? `publish to ${destination} not confirmed within ${this.config.messaging.publishTimeoutMs} ms (${this.broker.notConnectedReason ?? 'broker slow'})`
-          : `publish to ${destination} failed: ${reason}`,
-      );
+    const timeoutMs = this.config.messaging.publishTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.broker.amqp.managedChannel.publish(
+          message.exchange,
+          message.routingKey,
+          message.content,
+          {
+            ...message.properties,
+            messageId,
+            persistent: true,
+            mandatory: message.mandatory,
+            contentType: 'application/json',
+            appId: 'attune',
+            timeout: Math.max(1, deadline - Date.now()),
+          } as Options.Publish,
+        );
+        break;
+      } catch (error) {
+        const reason = (error as Error).message;
+        // In flight when the connection dropped: the broker may or may not have it. Send it
+        // again after the reconnect (same message id; consumers are idempotent).
+        if (/closed/i.test(reason) && Date.now() < deadline) continue;
+        throw new PublishError(
+          reason === 'timeout' || /closed/i.test(reason)
+            ? `publish to ${destination} not confirmed within ${timeoutMs} ms (${this.broker.notConnectedReason ?? 'broker slow'})`
+            : `publish to ${destination} failed: ${reason}`,
+        );
+      }
     }
     const returnedBecause = this.returned.get(messageId);
     if (returnedBecause !== undefined) {
