@@ -33,7 +33,9 @@ describe('foundation: roles, configuration, health, shutdown', () => {
 
   /** The consumer components RabbitMQ reports for one process (tag = role.component.instance). */
   const componentsOf = async (instance: string, workerName: string, count: number) => {
-    const [worker] = await db.query<{ id: string }>('SELECT id FROM worker WHERE name = $1', [workerName]);
+    const [worker] = await db.query<{ id: string }>('SELECT id FROM worker WHERE name = $1', [
+      workerName,
+    ]);
     const tags = await waitFor(
       async () => {
         const mine = (await listConsumers(prefix))
@@ -53,7 +55,12 @@ describe('foundation: roles, configuration, health, shutdown', () => {
     },
     {
       roles: 'api,executor',
-      expected: ['executor.dead-letters', 'executor.enforcement', 'executor.execution-manager', 'executor.scheduler'],
+      expected: [
+        'executor.dead-letters',
+        'executor.enforcement',
+        'executor.execution-manager',
+        'executor.scheduler',
+      ],
     },
     {
       roles: 'all',
@@ -72,15 +79,26 @@ describe('foundation: roles, configuration, health, shutdown', () => {
 
     const ready = await app.health('ready');
     expect(ready.status).toBe(200);
-    expect(Object.keys(ready.body.details).sort()).toEqual(['broker', 'consumers', 'database', 'topology']);
-    const consumers = ready.body.details.consumers.consumers as Array<{ tag: string; active: boolean }>;
+    expect(Object.keys(ready.body.details).sort()).toEqual([
+      'broker',
+      'consumers',
+      'database',
+      'topology',
+    ]);
+    const consumers = ready.body.details.consumers.consumers as Array<{
+      tag: string;
+      active: boolean;
+    }>;
     expect(consumers.map((c) => c.tag.split('.').slice(0, 2).join('.')).sort()).toEqual(expected);
     expect(consumers.every((c) => c.active)).toBe(true);
     await app.kill();
   });
 
   it.each([
-    [{ ROLES: 'bogus' }, /ROLES has unknown role\(s\) bogus; valid roles: api, sensor, executor, worker, notifier/],
+    [
+      { ROLES: 'bogus' },
+      /ROLES has unknown role\(s\) bogus; valid roles: api, sensor, executor, worker, notifier/,
+    ],
     [{ ROLES: ' , ' }, /ROLES is empty; valid roles: api, sensor, executor, worker, notifier/],
     [{ PORT: 'abc' }, /PORT/],
     [{ AMQP_URL: 'notaurl' }, /AMQP_URL/],
@@ -100,7 +118,9 @@ describe('foundation: roles, configuration, health, shutdown', () => {
       env: { AMQP_URL: `amqp://guest:guest@127.0.0.1:${proxy.port}` },
     });
     started.push(app);
-    await waitFor(async () => (await app.health('live')).status === 200, { description: 'liveness' });
+    await waitFor(async () => (await app.health('live')).status === 200, {
+      description: 'liveness',
+    });
     const ready = await waitFor(
       async () => {
         const health = await app.health('ready');
@@ -110,7 +130,10 @@ describe('foundation: roles, configuration, health, shutdown', () => {
     );
     expect(ready.body.error?.broker?.message).toContain(`127.0.0.1:${proxy.port}`);
     await waitFor(
-      () => app.output.some((line) => line.includes(`waiting for RabbitMQ at amqp://guest:***@127.0.0.1:${proxy.port}`)),
+      () =>
+        app.output.some((line) =>
+          line.includes(`waiting for RabbitMQ at amqp://guest:***@127.0.0.1:${proxy.port}`),
+        ),
       { description: 'a log line naming the missing broker and its address' },
     );
 
