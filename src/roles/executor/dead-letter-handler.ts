@@ -40,16 +40,21 @@ export class DeadLetterHandler {
       const outcome = await this.lifecycle.transition(
         request.execution_id,
         'failed',
-        { error: `worker ${request.worker_id ?? '?'} did not take the execution within ${ttl} ms (EXECUTION_QUEUE_TTL_MS)` },
+        {
+          error: `worker ${request.worker_id ?? '?'} did not take the execution within ${ttl} ms (EXECUTION_QUEUE_TTL_MS)`,
+        },
         guard,
       );
-      if (outcome.applied) this.logger.warn(`execution ${request.execution_id} expired in its worker queue: failed`);
+      if (outcome.applied)
+        this.logger.warn(`execution ${request.execution_id} expired in its worker queue: failed`);
       return;
     }
     // Rejected by the worker (or unreadable there): let the scheduler pick again.
     const outcome = await this.lifecycle.transition(request.execution_id, 'requested', {}, guard);
     if (outcome.applied) {
-      this.logger.warn(`execution ${request.execution_id} came back from its worker (${reason}): rescheduling`);
+      this.logger.warn(
+        `execution ${request.execution_id} came back from its worker (${reason}): rescheduling`,
+      );
       await this.lifecycle.requestScheduling(outcome.row);
     }
   }
@@ -57,6 +62,8 @@ export class DeadLetterHandler {
   /** A cancel that reached no worker: the execution is no longer running anywhere. */
   @OnMessage(CONSUMERS.deadLetters, 'ExecutionCancelRequested')
   onDeadLetteredCancel(@Payload() cancel: PayloadOf<'ExecutionCancelRequested'>): void {
-    this.logger.log(`cancel for execution ${cancel.execution_id} reached no worker; nothing to stop`);
+    this.logger.log(
+      `cancel for execution ${cancel.execution_id} reached no worker; nothing to stop`,
+    );
   }
 }

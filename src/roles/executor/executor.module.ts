@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ExecutionsModule } from '../../executions/executions.module';
 import { DeadLetterHandler } from './dead-letter-handler';
+import { DeadWorkerReaper } from './dead-worker-reaper';
 import { EnforcementProcessor } from './enforcement-processor';
 import { ExecutionManager } from './execution-manager';
 import { ExecutionScheduler } from './execution-scheduler';
@@ -15,6 +16,6 @@ import { RuleCache } from './rule-cache';
 @Module({
   imports: [ExecutionsModule],
   controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
-  providers: [RuleCache, RequestedSweeper],
+  providers: [RuleCache, RequestedSweeper, DeadWorkerReaper],
 })
 export class ExecutorModule {}
