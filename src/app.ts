@@ -1,10 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { connectMessageConsumers } from './messaging/messaging.module';
+import { setupOpenApi } from './roles/api/openapi';
 
 /** Builds and starts the app for `config` (main.ts and the tests both boot through here). */
 export async function startApp(config: AppConfig): Promise<INestApplication> {
@@ -15,6 +17,9 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   connectMessageConsumers(app);
+  if (config.roles.includes('api')) setupOpenApi(app);
+  // The notifier's gateway serves /ws on the HTTP port through `ws` (no socket.io).
+  if (config.roles.includes('notifier')) app.useWebSocketAdapter(new WsAdapter(app));
   // Module init (connecting to the broker and database in the background) before consumers.
   await app.init();
   await app.startAllMicroservices();

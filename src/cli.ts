@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   class CliModule {}
 
   const app = await NestFactory.createApplicationContext(CliModule, { logger: ['error'] });
-  let exitCode = 0;
+  let exitCode: number;
   try {
     const broker = app.get(BrokerConnection);
     await Promise.race([

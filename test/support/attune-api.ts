@@ -10,10 +10,16 @@ export async function createOk(app: AttuneProcess, path: string, body: unknown):
   return response.body;
 }
 
-export async function webhook(app: AttuneProcess, trigger: string, payload: unknown): Promise<string> {
+export async function webhook(
+  app: AttuneProcess,
+  trigger: string,
+  payload: unknown,
+): Promise<string> {
   const response = await app.request('POST', `/api/v1/webhooks/${trigger}`, payload);
   if (response.status !== 202) {
-    throw new Error(`webhook ${trigger} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `webhook ${trigger} answered ${response.status}: ${JSON.stringify(response.body)}`,
+    );
   }
   return response.body.event_id as string;
 }

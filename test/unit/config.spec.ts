@@ -68,7 +68,9 @@ describe('configuration', () => {
 
   it('hides passwords in URLs it logs', () => {
     expect(redactUrl('amqp://guest:secret@host:5672')).toBe('amqp://guest:***@host:5672');
-    expect(redactUrl('postgres://postgres@127.0.0.1/attune')).toBe('postgres://postgres@127.0.0.1/attune');
+    expect(redactUrl('postgres://postgres@127.0.0.1/attune')).toBe(
+      'postgres://postgres@127.0.0.1/attune',
+    );
   });
 });
 

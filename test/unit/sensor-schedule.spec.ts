@@ -6,16 +6,28 @@ describe('timer ticks', () => {
 
   it('aligns interval ticks to the epoch so every replica computes the same tick', () => {
     const config = { interval_ms: 5000 };
-    expect(latestTick(config, at('2026-01-01T00:00:07.300Z'))).toEqual(at('2026-01-01T00:00:05.000Z'));
-    expect(latestTick(config, at('2026-01-01T00:00:05.000Z'))).toEqual(at('2026-01-01T00:00:05.000Z'));
-    expect(nextTick(config, at('2026-01-01T00:00:07.300Z'))).toEqual(at('2026-01-01T00:00:10.000Z'));
+    expect(latestTick(config, at('2026-01-01T00:00:07.300Z'))).toEqual(
+      at('2026-01-01T00:00:05.000Z'),
+    );
+    expect(latestTick(config, at('2026-01-01T00:00:05.000Z'))).toEqual(
+      at('2026-01-01T00:00:05.000Z'),
+    );
+    expect(nextTick(config, at('2026-01-01T00:00:07.300Z'))).toEqual(
+      at('2026-01-01T00:00:10.000Z'),
+    );
   });
 
   it('finds the latest and next cron occurrence, seconds field included', () => {
     const config = { cron: '*/15 * * * * *' };
-    expect(latestTick(config, at('2026-01-01T00:00:20.000Z'))).toEqual(at('2026-01-01T00:00:15.000Z'));
-    expect(latestTick(config, at('2026-01-01T00:00:30.000Z'))).toEqual(at('2026-01-01T00:00:30.000Z'));
-    expect(nextTick(config, at('2026-01-01T00:00:20.000Z'))).toEqual(at('2026-01-01T00:00:30.000Z'));
+    expect(latestTick(config, at('2026-01-01T00:00:20.000Z'))).toEqual(
+      at('2026-01-01T00:00:15.000Z'),
+    );
+    expect(latestTick(config, at('2026-01-01T00:00:30.000Z'))).toEqual(
+      at('2026-01-01T00:00:30.000Z'),
+    );
+    expect(nextTick(config, at('2026-01-01T00:00:20.000Z'))).toEqual(
+      at('2026-01-01T00:00:30.000Z'),
+    );
     expect(latestTick({ cron: '0 * * * *' }, at('2026-01-01T10:59:59.000Z'))).toEqual(
       at('2026-01-01T10:00:00.000Z'),
     );

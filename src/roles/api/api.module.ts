@@ -1,4 +1,58 @@
 import { Module } from '@nestjs/common';
+import { ExecutionsModule } from '../../executions/executions.module';
+import { ActionsController } from './actions/actions.controller';
+import { ActionsService } from './actions/actions.service';
+import { DlqController } from './dlq/dlq.controller';
+import { DlqService } from './dlq/dlq.service';
+import { EnforcementsController } from './enforcements/enforcements.controller';
+import { EnforcementsService } from './enforcements/enforcements.service';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
+import { ExecutionsController } from './executions/executions.controller';
+import { ExecutionsService } from './executions/executions.service';
+import { InquiriesController } from './inquiries/inquiries.controller';
+import { InquiriesService } from './inquiries/inquiries.service';
+import { RulesController } from './rules/rules.controller';
+import { RulesService } from './rules/rules.service';
+import { SensorsController } from './sensors/sensors.controller';
+import { SensorsService } from './sensors/sensors.service';
+import { TriggerCatalog } from './triggers/trigger-catalog';
+import { TriggersController } from './triggers/triggers.controller';
+import { TriggersService } from './triggers/triggers.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksService } from './webhooks/webhooks.service';
+import { WorkersController } from './workers/workers.controller';
+import { WorkersService } from './workers/workers.service';
 
-@Module({})
+/** The REST API under /api/v1 (OpenAPI at /api/docs, see openapi.ts). */
+@Module({
+  imports: [ExecutionsModule],
+  controllers: [
+    TriggersController,
+    ActionsController,
+    RulesController,
+    SensorsController,
+    WebhooksController,
+    ExecutionsController,
+    EventsController,
+    EnforcementsController,
+    WorkersController,
+    InquiriesController,
+    DlqController,
+  ],
+  providers: [
+    TriggerCatalog,
+    TriggersService,
+    ActionsService,
+    RulesService,
+    SensorsService,
+    WebhooksService,
+    ExecutionsService,
+    EventsService,
+    EnforcementsService,
+    WorkersService,
+    InquiriesService,
+    DlqService,
+  ],
+})
 export class ApiModule {}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../../../database/database.service';
+import { ActionCatalog } from '../../../executions/action-catalog';
+import { assertNoProblems, conflict, notFound } from '../common/api-errors';
+import { DefinitionRow, DefinitionTable } from '../common/definition-table';
+import { Page, PaginationQueryDto, toPage } from '../common/pagination';
+import { assertPathRef } from '../common/ref';
+import { inTransaction, iso, jsonParam } from '../common/sql';
+import { checkAgainst, userSchemaProblem } from '../common/user-schema';
+import { ActionDefinitionDto, ActionView, CreateActionDto, ReplaceActionDto } from './action.dto';
+
+interface ActionRow extends DefinitionRow {
+  description: string | null;
+  runner: string;
+  parameters_schema: Record<string, unknown> | null;
+  defaults: Record<string, unknown> | null;
+  timeout_ms: number | null;
+  retry_on_worker_loss: boolean;
+}
+
+@Injectable()
+export class ActionsService {
+  private readonly table: DefinitionTable<ActionRow>;
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly catalog: ActionCatalog,
+  ) {
+    this.table = new DefinitionTable(db, 'action');
+  }
+
+  async list(query: PaginationQueryDto): Promise<Page<ActionView>> {
+    return toPage(await this.table.page(query), toView);
+  }
+
+  async get(ref: string): Promise<ActionView> {
+    return toView(await this.table.get(ref));
+  }
+
+  async create(dto: CreateActionDto): Promise<ActionView> {
+    const row = await this.table.insert({ ref: dto.ref, ...columns(dto) });
+    this.catalog.invalidate(dto.ref);
+    return toView(row);
+  }
+
+  async replace(ref: string, dto: ReplaceActionDto): Promise<ActionView> {
+    assertPathRef(ref, dto.ref);
+    const row = await this.table.replace(ref, columns(dto));
+    this.catalog.invalidate(ref);
+    return toView(row);
+  }
+
+  /** Refused while rules name the action (past executions keep its ref as history). */
+  async remove(ref: string): Promise<void> {
+    this.table.assertWritable(ref);
+    await inTransaction(this.db, async (sql) => {
+      if (!(await this.table.lock(ref, sql, 'UPDATE'))) throw notFound('action', ref);
+      const rules = await sql.rows<{ ref: string }>(
+        'SELECT ref FROM rule WHERE action_ref = $1 ORDER BY ref',
+        [ref],
+      );
+      if (rules.length > 0) {
+        const named = rules.map((rule) => `rule '${rule.ref}'`).join(', ');
+        throw conflict(`action '${ref}' is used by ${named}; delete or change those first`);
+      }
+      await this.table.remove(ref, sql);
+    });
+    this.catalog.invalidate(ref);
+  }
+}
+
+/** Checks what the DTO cannot: the schema compiles and the defaults satisfy it. */
+function columns(dto: ActionDefinitionDto) {
+  const schema = dto.parameters_schema ?? null;
+  const defaults = dto.defaults ?? null;
+  const problem = schema === null ? undefined : userSchemaProblem(schema, 'parameters_schema');
+  assertNoProblems(problem ? [problem] : []);
+  if (schema !== null && defaults !== null) {
+    // Defaults are merged under each run's parameters, so alone they may lack required fields.
+    const problems = checkAgainst({ ...schema, required: [] }, defaults, 'defaults');
+    assertNoProblems(problems);
+  }
+  return {
+    description: dto.description ?? null,
+    runner: dto.runner,
+    parameters_schema: jsonParam(schema),
+    defaults: jsonParam(defaults),
+    timeout_ms: dto.timeout_ms ?? null,
+    retry_on_worker_loss: dto.retry_on_worker_loss ?? false,
+  };
+}
+
+function toView(row: ActionRow): ActionView {
+  return {
+    id: row.id,
+    ref: row.ref,
+    description: row.description,
+    runner: row.runner,
+    parameters_schema: row.parameters_schema,
+    defaults: row.defaults,
+    timeout_ms: row.timeout_ms,
+    retry_on_worker_loss: row.retry_on_worker_loss,
+    created_at: iso(row.created_at)!,
+    updated_at: iso(row.updated_at)!,
+  };
+}

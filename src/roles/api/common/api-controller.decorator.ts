@@ -1,0 +1,28 @@
+import { applyDecorators, Controller, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorBody } from './api-errors';
+import { ApiExceptionFilter } from './api-exception.filter';
+import { CorrelationInterceptor } from './correlation.interceptor';
+import { JsonBodyInterceptor } from './json-body.interceptor';
+import { API_VALIDATION_PIPE } from './validation';
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * A controller under /api/v1 with the API's validation, error mapping and correlation scope.
+ * Applied per controller rather than app-wide: the same app also runs message handlers.
+ */
+export function ApiController(path: string, tag: string): ClassDecorator {
+  return applyDecorators(
+    Controller(`${API_PREFIX}/${path}`),
+    ApiTags(tag),
+    UsePipes(API_VALIDATION_PIPE),
+    UseFilters(ApiExceptionFilter),
+    UseInterceptors(CorrelationInterceptor, JsonBodyInterceptor),
+    ApiBadRequestResponse({
+      type: ApiErrorBody,
+      description: 'Invalid input; each problem listed',
+    }),
+    ApiServiceUnavailableResponse({ type: ApiErrorBody, description: 'Database or broker away' }),
+  );
+}

@@ -1,0 +1,39 @@
+import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiController } from '../common/api-controller.decorator';
+import { ApiErrorBody } from '../common/api-errors';
+import {
+  DeadLetterMessageList,
+  DeadLetterQueueList,
+  PeekQueryDto,
+  ReplayDto,
+  ReplayResult,
+} from './dlq.dto';
+import { DlqService } from './dlq.service';
+
+@ApiController('dlq', 'dead letters')
+export class DlqController {
+  constructor(private readonly dlq: DlqService) {}
+
+  @Get()
+  @ApiOkResponse({ type: DeadLetterQueueList, description: 'Every dead-letter queue and count' })
+  list() {
+    return this.dlq.list();
+  }
+
+  @Get(':queue/messages')
+  @ApiOkResponse({ type: DeadLetterMessageList, description: 'Read without removing them' })
+  @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown dead-letter queue' })
+  peek(@Param('queue') queue: string, @Query() query: PeekQueryDto) {
+    return this.dlq.peek(queue, query.limit ?? 10);
+  }
+
+  @Post(':queue/replay')
+  @HttpCode(200)
+  @ApiOkResponse({ type: ReplayResult, description: 'Sent back to the queue they failed on' })
+  @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown dead-letter queue' })
+  @ApiConflictResponse({ type: ApiErrorBody, description: 'Not replayable' })
+  replay(@Param('queue') queue: string, @Body() dto: ReplayDto) {
+    return this.dlq.replay(queue, dto.limit ?? 100);
+  }
+}

@@ -1,0 +1,63 @@
+import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+} from '@nestjs/swagger';
+import { ApiController } from '../common/api-controller.decorator';
+import { ApiErrorBody } from '../common/api-errors';
+import { UuidPipe } from '../common/uuid';
+import {
+  CreateExecutionDto,
+  ExecutionAccepted,
+  ExecutionListQueryDto,
+  ExecutionPage,
+  ExecutionView,
+} from './execution.dto';
+import { ExecutionsService } from './executions.service';
+
+@ApiController('executions', 'executions')
+export class ExecutionsController {
+  constructor(private readonly executions: ExecutionsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: ExecutionAccepted, description: 'Stored and sent to the scheduler' })
+  @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown action' })
+  create(@Body() dto: CreateExecutionDto) {
+    return this.executions.create(dto);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ExecutionPage, description: 'Newest first' })
+  list(@Query() query: ExecutionListQueryDto) {
+    return this.executions.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ExecutionView })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  get(@Param('id', UuidPipe) id: string) {
+    return this.executions.get(id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(202)
+  @ApiAcceptedResponse({
+    type: ExecutionAccepted,
+    description: 'canceled, or still running while its worker stops it',
+  })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  @ApiConflictResponse({ type: ApiErrorBody, description: 'Already finished' })
+  cancel(@Param('id', UuidPipe) id: string) {
+    return this.executions.cancel(id);
+  }
+
+  @Post(':id/rerun')
+  @ApiCreatedResponse({ type: ExecutionAccepted, description: 'A new execution of the same run' })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  rerun(@Param('id', UuidPipe) id: string) {
+    return this.executions.rerun(id);
+  }
+}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../../../database/database.service';
+import { isTerminal } from '../../../domain/execution-status';
+import { ExecutionLifecycle } from '../../../executions/execution-lifecycle.service';
+import { ExecutionStore } from '../../../executions/execution.store';
+import { ExecutionRow, toExecutionView } from '../../../executions/execution-view';
+import { MessagePublisher } from '../../../messaging/messaging.port';
+import { conflict, notFound } from '../common/api-errors';
+import { listPage, Page, toPage } from '../common/pagination';
+import { poolSql } from '../common/sql';
+import {
+  CreateExecutionDto,
+  ExecutionAccepted,
+  ExecutionListQueryDto,
+  ExecutionView,
+} from './execution.dto';
+
+const COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
+  rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
+
+@Injectable()
+export class ExecutionsService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly store: ExecutionStore,
+    private readonly lifecycle: ExecutionLifecycle,
+    private readonly publisher: MessagePublisher,
+  ) {}
+
+  async create(dto: CreateExecutionDto): Promise<ExecutionAccepted> {
+    const row = await this.lifecycle.create({
+      action: dto.action,
+      parameters: dto.parameters ?? undefined,
+    });
+    return { id: row.id, status: row.status };
+  }
+
+  async list(query: ExecutionListQueryDto): Promise<Page<ExecutionView>> {
+    const page = await listPage<ExecutionRow>(
+      poolSql(this.db),
+      {
+        from: 'execution',
+        columns: COLUMNS,
+        filters: [
+          { sql: 'status = ?', value: query.status },
+          { sql: 'action_ref = ?', value: query.action },
+        ],
+        orderBy: 'created_at DESC, id DESC',
+      },
+      query,
+    );
+    return toPage(page, toExecutionView);
+  }
+
+  async get(id: string): Promise<ExecutionView> {
+    return toExecutionView(await this.row(id));
+  }
+
+  /**
+   * Not yet running (or paused on an inquiry): canceled at once. Running: its worker is asked to
+   * stop it and reports `canceled` itself, so the answer still says running.
+   */
+  async cancel(id: string): Promise<ExecutionAccepted> {
+    const row = await this.row(id);
+    if (isTerminal(row.status)) throw alreadyFinished(id, row.status);
+    if (row.status === 'running') {
+      await this.requestStop(row);
+      return { id, status: row.status };
+    }
+    const outcome = await this.lifecycle.transition(id, 'canceled', {
+      error: 'canceled by API',
+    });
+    if (!outcome.applied) {
+      if (outcome.reason === 'missing') throw notFound('execution', id);
+      throw alreadyFinished(id, outcome.current ?? row.status);
+    }
+    if (row.status === 'paused') {
+      await this.db.query(
+        `UPDATE inquiry SET status = 'canceled' WHERE execution_id = $1 AND status = 'pending'`,
+        [id],
+      );
+    } else if (outcome.row.started_at !== null && outcome.row.worker_id) {
+      // It started between our read and the update: the worker must stop what it runs.
+      await this.requestStop(outcome.row);
+    }
+    return { id, status: outcome.row.status };
+  }
+
+  async rerun(id: string): Promise<ExecutionAccepted> {
+    const original = await this.row(id);
+    const row = await this.lifecycle.create({
+      action: original.action_ref,
+      parameters: original.parameters,
+      rerunOf: original.id,
+    });
+    return { id: row.id, status: row.status };
+  }
+
+  private async row(id: string): Promise<ExecutionRow> {
+    const row = await this.store.get(id);
+    if (!row) throw notFound('execution', id);
+    return row;
+  }
+
+  private async requestStop(row: ExecutionRow): Promise<void> {
+    if (!row.worker_id) {
+      throw conflict(`execution ${row.id} is running but no worker is assigned to stop it`);
+    }
+    await this.publisher.publish(
+      'ExecutionCancelRequested',
+      { execution_id: row.id, reason: 'canceled by API' },
+      { workerId: row.worker_id, correlationId: row.correlation_id },
+    );
+  }
+}
+
+function alreadyFinished(id: string, status: string) {
+  return conflict(`execution ${id} is already ${status}`);
+}

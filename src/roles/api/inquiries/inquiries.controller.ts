@@ -1,0 +1,34 @@
+import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { ApiController } from '../common/api-controller.decorator';
+import { ApiErrorBody } from '../common/api-errors';
+import { UuidPipe } from '../common/uuid';
+import { InquiryListQueryDto, InquiryPage, InquiryView, RespondToInquiryDto } from './inquiry.dto';
+import { InquiriesService } from './inquiries.service';
+
+@ApiController('inquiries', 'inquiries')
+export class InquiriesController {
+  constructor(private readonly inquiries: InquiriesService) {}
+
+  @Get()
+  @ApiOkResponse({ type: InquiryPage, description: 'Newest first' })
+  list(@Query() query: InquiryListQueryDto) {
+    return this.inquiries.list(query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: InquiryView })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  get(@Param('id', UuidPipe) id: string) {
+    return this.inquiries.get(id);
+  }
+
+  @Post(':id/respond')
+  @HttpCode(200)
+  @ApiOkResponse({ type: InquiryView, description: 'Answered; the execution resumes' })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  @ApiConflictResponse({ type: ApiErrorBody, description: 'Not pending any more' })
+  respond(@Param('id', UuidPipe) id: string, @Body() dto: RespondToInquiryDto) {
+    return this.inquiries.respond(id, dto.response);
+  }
+}

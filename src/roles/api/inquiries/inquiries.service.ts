@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../../../database/database.service';
+import { MessagePublisher } from '../../../messaging/messaging.port';
+import { assertNoProblems, conflict, notFound } from '../common/api-errors';
+import { listPage, Page, toPage } from '../common/pagination';
+import { iso, jsonParam, poolSql } from '../common/sql';
+import { checkAgainst } from '../common/user-schema';
+import { InquiryListQueryDto, InquiryView } from './inquiry.dto';
+
+interface InquiryRow {
+  id: string;
+  execution_id: string;
+  prompt: string;
+  schema: Record<string, unknown> | null;
+  status: string;
+  response: unknown;
+  correlation_id: string;
+  timeout_at: Date;
+  responded_at: Date | null;
+  created_at: Date;
+}
+
+@Injectable()
+export class InquiriesService {
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly publisher: MessagePublisher,
+  ) {}
+
+  async list(query: InquiryListQueryDto): Promise<Page<InquiryView>> {
+    const page = await listPage<InquiryRow>(
+      poolSql(this.db),
+      {
+        from: 'inquiry',
+        columns: '*',
+        filters: [{ sql: 'status = ?', value: query.status }],
+        orderBy: 'created_at DESC, id DESC',
+      },
+      query,
+    );
+    return toPage(page, toView);
+  }
+
+  async get(id: string): Promise<InquiryView> {
+    return toView(await this.row(id));
+  }
+
+  /**
+   * Records the answer with one conditional update (two people answering at once: one wins, the
+   * other gets 409), then tells the executor. If that publish fails the answer is taken back, so
+   * the caller can simply try again.
+   */
+  async respond(id: string, response: unknown): Promise<InquiryView> {
+    const inquiry = await this.row(id);
+    if (inquiry.status !== 'pending') throw notPending(inquiry);
+    if (inquiry.schema) assertNoProblems(checkAgainst(inquiry.schema, response, 'response'));
+    const [answered] = await this.db.query<InquiryRow>(
+      `UPDATE inquiry SET status = 'responded', response = $2, responded_at = now()
+        WHERE id = $1 AND status = 'pending' RETURNING *`,
+      [id, jsonParam(response)],
+    );
+    if (!answered) throw notPending(await this.row(id));
+    try {
+      await this.publisher.publish(
+        'InquiryResponded',
+        { inquiry_id: id, execution_id: answered.execution_id, response },
+        { correlationId: answered.correlation_id },
+      );
+    } catch (error) {
+      await this.db.query(
+        `UPDATE inquiry SET status = 'pending', response = NULL, responded_at = NULL
+          WHERE id = $1 AND status = 'responded'`,
+        [id],
+      );
+      throw error;
+    }
+    return toView(answered);
+  }
+
+  private async row(id: string): Promise<InquiryRow> {
+    const [row] = await this.db.query<InquiryRow>('SELECT * FROM inquiry WHERE id = $1', [id]);
+    if (!row) throw notFound('inquiry', id);
+    return row;
+  }
+}
+
+function notPending(inquiry: InquiryRow) {
+  return conflict(`inquiry ${inquiry.id} is ${inquiry.status}, not pending; it takes no answer`);
+}
+
+function toView(row: InquiryRow): InquiryView {
+  return {
+    id: row.id,
+    execution_id: row.execution_id,
+    prompt: row.prompt,
+    schema: row.schema,
+    status: row.status,
+    response: row.response ?? null,
+    correlation_id: row.correlation_id,
+    timeout_at: iso(row.timeout_at)!,
+    responded_at: iso(row.responded_at),
+    created_at: iso(row.created_at)!,
+  };
+}

@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageOf } from '../common/pagination';
+import { IsRef, REF_MAX_LENGTH } from '../common/ref';
+
+/** The fields of a trigger besides its ref (shared by POST and PUT). */
+export class TriggerDefinitionDto {
+  @ApiPropertyOptional({ type: String, example: 'Raised by the monitoring system', nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(10_000)
+  description?: string | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'JSON Schema that webhook payloads of this trigger must satisfy',
+  })
+  @IsOptional()
+  @IsObject()
+  payload_schema?: Record<string, unknown> | null;
+}
+
+export class CreateTriggerDto extends TriggerDefinitionDto {
+  @ApiProperty({ example: 'demo.alert', maxLength: REF_MAX_LENGTH })
+  @IsRef()
+  ref!: string;
+}
+
+export class ReplaceTriggerDto extends TriggerDefinitionDto {
+  @ApiPropertyOptional({ description: 'Must equal the ref in the path when given' })
+  @IsOptional()
+  @IsRef()
+  ref?: string;
+}
+
+export class TriggerView {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'demo.alert' }) ref!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  payload_schema!: Record<string, unknown> | null;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+}
+
+export class TriggerPage extends PageOf(TriggerView) {}

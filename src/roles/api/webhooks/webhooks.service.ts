@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { MessagePublisher } from '../../../messaging/messaging.port';
+import { assertNoProblems, notFound } from '../common/api-errors';
+import { checkAgainst } from '../common/user-schema';
+import { TriggerCatalog } from '../triggers/trigger-catalog';
+
+/**
+ * Turns a webhook into an EventCreated message. The hot path of the API: a cached trigger
+ * lookup and one confirmed publish, no database write (the executor stores the event when it
+ * consumes the message).
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    private readonly triggers: TriggerCatalog,
+    private readonly publisher: MessagePublisher,
+  ) {}
+
+  async receive(triggerRef: string, payload: unknown): Promise<{ event_id: string }> {
+    const trigger = await this.triggers.get(triggerRef);
+    if (!trigger) throw notFound('trigger', triggerRef);
+    if (trigger.payloadSchema) {
+      assertNoProblems(checkAgainst(trigger.payloadSchema, payload, 'payload'));
+    }
+    const eventId = randomUUID();
+    // The correlation id is the request's (see CorrelationInterceptor).
+    await this.publisher.publish('EventCreated', {
+      event_id: eventId,
+      trigger: trigger.ref,
+      payload,
+      source: 'webhook',
+      occurred_at: new Date().toISOString(),
+    });
+    return { event_id: eventId };
+  }
+}
