@@ -48,8 +48,15 @@ export class ExecutionLifecycle {
     const [row] = await this.store.insertRequested([
       { id, actionRef: action.ref, parameters, correlationId, rerunOf: request.rerunOf ?? null },
     ]);
-    await this.notify(row);
-    await this.requestScheduling(row);
+    try {
+      await this.notify(row);
+      await this.requestScheduling(row);
+    } catch (error) {
+      // The row is stored, so the execution is accepted: the sweeper sends it as soon as the
+      // broker takes messages again. Failing here would make a retrying client run it twice.
+      this.logger.warn(`execution ${row.id} stored but not yet sent: ${(error as Error).message}`);
+      await this.store.makeDueNow(row.id).catch(() => undefined);
+    }
     return row;
   }
 

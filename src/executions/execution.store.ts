@@ -74,6 +74,14 @@ export class ExecutionStore {
     return (manager ?? this.db.dataSource.manager).query(sql, values);
   }
 
+  /** Lets the requested-sweeper offer it on its next pass instead of after the usual grace. */
+  async makeDueNow(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE execution SET dispatch_after = now() WHERE id = $1 AND status = 'requested'`,
+      [id],
+    );
+  }
+
   async get(id: string): Promise<ExecutionRow | undefined> {
     const [row] = await this.db.query<ExecutionRow>(
       `SELECT ${COLUMNS} FROM execution WHERE id = $1`,

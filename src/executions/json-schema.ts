@@ -1,11 +1,33 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-/** One Ajv instance for every user-supplied JSON Schema (action parameters, payloads, answers). */
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+/**
+ * One Ajv instance for every user-supplied JSON Schema (action parameters, payloads, answers).
+ * `addUsedSchema: false` keeps user schemas out of Ajv's registry, so two schemas with the same
+ * `$id` never clash and compiled schemas are not retained by Ajv itself.
+ */
+const ajv = new Ajv({ allErrors: true, strict: false, addUsedSchema: false });
 addFormats(ajv);
 
-const compiled = new WeakMap<object, ValidateFunction>();
+/** Compiled validators by schema text: schemas are re-read often but change rarely. */
+const MAX_CACHED = 500;
+const compiled = new Map<string, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
+  if (validate) {
+    // Refresh its place: the map's order is least recently used first.
+    compiled.delete(key);
+  } else {
+    validate = ajv.compile(schema);
+    // Ajv also caches by schema object (a new object per read): let it forget this one.
+    ajv.removeSchema(schema);
+    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+  }
+  compiled.set(key, validate);
+  return validate;
+}
 
 /** Whether `schema` is itself a usable JSON Schema; returns the problem or undefined. */
 export function schemaProblem(schema: unknown): string | undefined {
@@ -13,7 +35,7 @@ export function schemaProblem(schema: unknown): string | undefined {
     return 'must be a JSON Schema object';
   }
   try {
-    ajv.compile(schema);
+    validatorFor(schema);
     return undefined;
   } catch (error) {
     return `is not a valid JSON Schema: ${(error as Error).message}`;
@@ -22,19 +44,15 @@ export function schemaProblem(schema: unknown): string | undefined {
 
 /** Validates `value`; returns readable problems ("parameters.seconds must be number"), or []. */
 export function validateAgainst(schema: object, value: unknown, root: string): string[] {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = validatorFor(schema);
   if (validate(value)) return [];
   return (validate.errors ?? []).map((error) => describe(error, root));
 }
 
 function describe(error: ErrorObject, root: string): string {
-  const path = error.instancePath ? `${root}${error.instancePath.replace(/\//g, '.')}` : root;
+  const path = `${root}${error.instancePath.replace(/\//g, '.')}`;
   if (error.keyword === 'required') {
-    return `${root}${error.instancePath.replace(/\//g, '.')}.${(error.params as { missingProperty: string }).missingProperty} is required`;
+    return `${path}.${(error.params as { missingProperty: string }).missingProperty} is required`;
   }
   if (error.keyword === 'additionalProperties') {
     return `${path} has unknown property '${(error.params as { additionalProperty: string }).additionalProperty}'`;

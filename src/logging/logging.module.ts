@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { currentCorrelation } from './correlation';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Pino options shared by the Nest logger and anything logging before Nest is up. */
 export function pinoOptions(config: AppConfig) {
@@ -32,7 +33,8 @@ export class LoggingModule {
             ...pinoOptions(config),
             genReqId: (req: IncomingMessage, res: ServerResponse) => {
               const given = req.headers[CORRELATION_HEADER];
-              const id = typeof given === 'string' && given.length <= 100 ? given : randomUUID();
+              // Correlation ids are stored as uuid columns: anything else gets a fresh one.
+              const id = typeof given === 'string' && UUID.test(given) ? given : randomUUID();
               res.setHeader(CORRELATION_HEADER, id);
               return id;
             },

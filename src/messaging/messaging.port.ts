@@ -3,6 +3,13 @@ import type { ConsumerComponent } from './consumer-components';
 import type { QueueSpec } from './topology';
 import type { TopologyReport } from './topology-report';
 
+/** A publish the broker did not confirm: nacked, returned as unroutable, or timed out. */
+export class PublishError extends Error {}
+/** A dead-letter queue name this deployment does not have. */
+export class UnknownDeadLetterQueueError extends Error {}
+/** A dead-letter queue whose messages have no single queue to go back to. */
+export class NotReplayableError extends Error {}
+
 export interface PublishOptions {
   /** Defaults to the correlation id of the message or request being handled, else a new one. */
   correlationId?: string;

@@ -72,6 +72,28 @@ export async function listConsumers(
     });
 }
 
+/**
+ * Closes, from the broker side, the connections of one Attune instance (its connection name is
+ * its INSTANCE_ID), leaving every other suite's connections alone. Returns how many it closed.
+ */
+export async function closeConnectionsOf(
+  instanceId: string,
+  reason = 'closed by a test',
+): Promise<number> {
+  const out = await rabbitmqctl(
+    'list_connections',
+    '--no-table-headers',
+    'pid',
+    'client_properties',
+  );
+  const pids = out
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${instanceId}"}`))
+    .map((line) => line.split('\t')[0]);
+  for (const pid of pids) await rabbitmqctl('close_connection', pid, reason);
+  return pids.length;
+}
+
 /** Deletes everything a test declared under its prefix. */
 export async function deleteTopology(prefix: string): Promise<void> {
   const connection = await amqp.connect(AMQP_URL);

@@ -3,13 +3,16 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { CONSUMER_COMPONENTS, ConsumerComponent } from '../consumer-components';
 import type { Channel, GetMessage } from 'amqplib';
-import { DeadLetterAdmin, DeadLetterMessage, DeadLetterQueueInfo } from '../messaging.port';
+import {
+  DeadLetterAdmin,
+  DeadLetterMessage,
+  DeadLetterQueueInfo,
+  NotReplayableError,
+  UnknownDeadLetterQueueError,
+} from '../messaging.port';
 import { Topology } from '../topology';
 import { BrokerConnection } from './broker-connection';
 import { RabbitPublisher } from './rabbit-publisher';
-
-export class UnknownDeadLetterQueueError extends Error {}
-export class NotReplayableError extends Error {}
 
 /** Lists, peeks into and replays dead-letter queues (basic.get on a spare channel). */
 @Injectable()

@@ -12,12 +12,10 @@ import {
 } from '../../domain/messages';
 import { currentCorrelation } from '../../logging/correlation';
 import { MetricsService } from '../../metrics/metrics.service';
-import { MessagePublisher, PublishOptions } from '../messaging.port';
+import { MessagePublisher, PublishError, PublishOptions } from '../messaging.port';
 import { routeFor } from '../routes';
 import { Topology } from '../topology';
 import { BrokerConnection } from './broker-connection';
-
-export class PublishError extends Error {}
 
 export interface RawPublish {
   exchange: string;

@@ -7,9 +7,9 @@ import {
 } from '../../../executions/execution-lifecycle.service';
 import {
   NotReplayableError,
+  PublishError,
   UnknownDeadLetterQueueError,
-} from '../../../messaging/rabbitmq/rabbit-dead-letter-admin';
-import { PublishError } from '../../../messaging/rabbitmq/rabbit-publisher';
+} from '../../../messaging/messaging.port';
 
 interface ErrorAnswer {
   status: number;

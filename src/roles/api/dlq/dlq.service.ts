@@ -1,10 +1,11 @@
 import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { DeadLetterAdmin, DeadLetterQueueInfo } from '../../../messaging/messaging.port';
 import {
+  DeadLetterAdmin,
+  DeadLetterQueueInfo,
   NotReplayableError,
+  PublishError,
   UnknownDeadLetterQueueError,
-} from '../../../messaging/rabbitmq/rabbit-dead-letter-admin';
-import { PublishError } from '../../../messaging/rabbitmq/rabbit-publisher';
+} from '../../../messaging/messaging.port';
 import { conflict } from '../common/api-errors';
 import {
   DeadLetterMessageList,
