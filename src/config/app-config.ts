@@ -62,6 +62,8 @@ const environmentSchema = z.object({
   WORKER_NAME: z.string().trim().min(1).max(200).default(hostname()),
   WORKER_CAPACITY: integer(1, 10_000).default(10),
   WORKER_HEARTBEAT_MS: integer(100).default(10_000),
+  NOTIFIER_HEARTBEAT_MS: integer(100).default(15_000),
+  NOTIFIER_CLIENT_BUFFER_BYTES: integer(1024).default(1_048_576),
   SHUTDOWN_GRACE_MS: integer(0).default(30_000),
   HTTP_BODY_LIMIT: z
     .string()
@@ -85,6 +87,8 @@ export interface AppConfig {
     retryBackoffMs: number[];
   };
   worker: { name: string; capacity: number; heartbeatMs: number };
+  /** Live clients: ping/comment interval, and bytes queued for one client before it is dropped. */
+  notifier: { heartbeatMs: number; clientBufferBytes: number };
   shutdownGraceMs: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 }
@@ -136,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       name: e.WORKER_NAME,
       capacity: e.WORKER_CAPACITY,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
+    },
+    notifier: {
+      heartbeatMs: e.NOTIFIER_HEARTBEAT_MS,
+      clientBufferBytes: e.NOTIFIER_CLIENT_BUFFER_BYTES,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of this process; one registry per app so tests can boot several. */
 @Injectable()
@@ -41,6 +41,18 @@ export class MetricsService {
     help: 'Time spent in message handlers, by queue and message type',
     labelNames: ['queue', 'type'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly notifierClients = new Gauge({
+    name: 'attune_notifier_clients',
+    help: 'Live notification clients connected to this notifier, by transport (ws, sse)',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
+  readonly notifierClientsDropped = new Counter({
+    name: 'attune_notifier_clients_dropped_total',
+    help: 'Live clients the notifier disconnected, by transport and reason (too_slow, unresponsive)',
+    labelNames: ['transport', 'reason'],
     registers: [this.registry],
   });
 

@@ -14,7 +14,8 @@ describe('execution path, all roles in one process', () => {
     app = await AttuneProcess.startReady({
       databaseUrl: db.url,
       prefix,
-      env: { WORKER_NAME: 'solo' },
+      // debug: the worker logs each execution it runs, with its correlation id.
+      env: { WORKER_NAME: 'solo', LOG_LEVEL: 'debug' },
     });
     await createOk(app, '/api/v1/triggers', { ref: 'demo.alert' });
     await createOk(app, '/api/v1/rules', {
@@ -83,7 +84,12 @@ describe('execution path, all roles in one process', () => {
       new Set([event.correlation_id, enforcement.correlation_id, execution.correlation_id]).size,
     ).toBe(1);
     // …and the correlation id is in the log lines about it.
-    expect(app.logs().some((line) => line.correlation_id === execution.correlation_id)).toBe(true);
+    await waitFor(
+      () => app.logs().some((line) => line.correlation_id === execution.correlation_id),
+      {
+        description: 'a log line carrying the correlation id',
+      },
+    );
   });
 
   it('makes no execution for an event that fails the rule criteria', async () => {

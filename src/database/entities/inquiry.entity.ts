@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 @Entity('inquiry')
 @Index('inquiry_status_created_idx', ['status', 'createdAt'])
 @Index('inquiry_execution_key', ['executionId'], { unique: true })
+@Index('inquiry_pending_timeout_idx', ['timeoutAt'], { where: `status = 'pending'` })
 export class InquiryEntity {
   @PrimaryColumn('uuid') id!: string;
   @Column('uuid', { name: 'execution_id' }) executionId!: string;

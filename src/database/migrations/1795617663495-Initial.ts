@@ -49,6 +49,9 @@ export class Initial1795617663495 implements MigrationInterface {
       `CREATE INDEX "inquiry_status_created_idx" ON "inquiry"  ("status", "created_at") `,
     );
     await queryRunner.query(
+      `CREATE INDEX "inquiry_pending_timeout_idx" ON "inquiry" ("timeout_at") WHERE status = 'pending'`,
+    );
+    await queryRunner.query(
       `CREATE TABLE "rule" ("id" uuid NOT NULL, "ref" text NOT NULL, "description" text, "trigger_ref" text NOT NULL, "criteria" jsonb, "action_ref" text NOT NULL, "parameters" jsonb, "enabled" boolean NOT NULL DEFAULT true, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "updated_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "UQ_58906ed20f57f259b829ac42f07" UNIQUE ("ref"), CONSTRAINT "PK_a5577f464213af7ffbe866e3cb5" PRIMARY KEY ("id"))`,
     );
     await queryRunner.query(
@@ -71,6 +74,7 @@ export class Initial1795617663495 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "sensor"`);
     await queryRunner.query(`DROP INDEX "public"."rule_trigger_enabled_idx"`);
     await queryRunner.query(`DROP TABLE "rule"`);
+    await queryRunner.query(`DROP INDEX "public"."inquiry_pending_timeout_idx"`);
     await queryRunner.query(`DROP INDEX "public"."inquiry_status_created_idx"`);
     await queryRunner.query(`DROP INDEX "public"."inquiry_execution_key"`);
     await queryRunner.query(`DROP TABLE "inquiry"`);

@@ -5,6 +5,7 @@ import { DeadWorkerReaper } from './dead-worker-reaper';
 import { EnforcementProcessor } from './enforcement-processor';
 import { ExecutionManager } from './execution-manager';
 import { ExecutionScheduler } from './execution-scheduler';
+import { InquiryTimeouts } from './inquiry-timeouts';
 import { RequestedSweeper } from './requested-sweeper';
 import { RuleCache } from './rule-cache';
 
@@ -16,6 +17,6 @@ import { RuleCache } from './rule-cache';
 @Module({
   imports: [ExecutionsModule],
   controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
-  providers: [RuleCache, RequestedSweeper, DeadWorkerReaper],
+  providers: [RuleCache, RequestedSweeper, DeadWorkerReaper, InquiryTimeouts],
 })
 export class ExecutorModule {}

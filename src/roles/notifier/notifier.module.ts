@@ -1,10 +1,16 @@
 import { Module } from '@nestjs/common';
+import { LiveClients } from './live-clients';
 import { NotificationConsumer } from './notification-consumer';
+import { NotificationGateway } from './notification-gateway';
 import { NotificationHub } from './notification-hub';
+import { NotificationStreamController } from './notification-stream.controller';
 
-/** The notifier role: pushes notifications to live clients. */
+/**
+ * The notifier role: reads its own per-instance queue and pushes every notification to live
+ * clients over WebSocket (/ws) and Server-Sent Events (GET /api/v1/stream).
+ */
 @Module({
-  controllers: [NotificationConsumer],
-  providers: [NotificationHub],
+  controllers: [NotificationConsumer, NotificationStreamController],
+  providers: [NotificationHub, LiveClients, NotificationGateway],
 })
 export class NotifierModule {}

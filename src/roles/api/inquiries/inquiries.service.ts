@@ -52,11 +52,13 @@ export class InquiriesService {
    */
   async respond(id: string, response: unknown): Promise<InquiryView> {
     const inquiry = await this.row(id);
-    if (inquiry.status !== 'pending') throw notPending(inquiry);
+    if (inquiry.status !== 'pending' || new Date(inquiry.timeout_at).getTime() <= Date.now()) {
+      throw notPending(inquiry);
+    }
     if (inquiry.schema) assertNoProblems(checkAgainst(inquiry.schema, response, 'response'));
     const [answered] = await this.db.query<InquiryRow>(
       `UPDATE inquiry SET status = 'responded', response = $2, responded_at = now()
-        WHERE id = $1 AND status = 'pending' RETURNING *`,
+        WHERE id = $1 AND status = 'pending' AND timeout_at > now() RETURNING *`,
       [id, jsonParam(response)],
     );
     if (!answered) throw notPending(await this.row(id));
@@ -85,7 +87,12 @@ export class InquiriesService {
 }
 
 function notPending(inquiry: InquiryRow) {
-  return conflict(`inquiry ${inquiry.id} is ${inquiry.status}, not pending; it takes no answer`);
+  // Past its deadline it is timed out even before the sweeper has recorded it.
+  const status =
+    inquiry.status === 'pending' && new Date(inquiry.timeout_at).getTime() <= Date.now()
+      ? 'timeout'
+      : inquiry.status;
+  return conflict(`inquiry ${inquiry.id} is ${status}, not pending; it takes no answer`);
 }
 
 function toView(row: InquiryRow): InquiryView {
