@@ -1,0 +1,242 @@
+'use strict';
+// One Attune run: fresh database and MQ prefix, the processes of a topology, a trigger and a
+// rule running core.noop, then webhooks (closed loop or fixed rate) until every execution
+// succeeded (attune-watch.js polls and reads the latencies from the rows).
+
+const { mkdirSync, readdirSync } = require('node:fs');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { Client } = require('pg');
+const { HttpClient } = require('./http-client');
+const {
+  createDatabase,
+  dropDatabase,
+  deleteBrokerObjects,
+  attuneExchanges,
+  randomId,
+} = require('./infra');
+const { drive, readLatencies } = require('./attune-watch');
+const { closedLoop, fixedRate } = require('./load-shapes');
+const { freePort, startAttune, waitReady } = require('./processes');
+const { readPgActivity, perExecution } = require('./pg-activity');
+const { startCpuWindow } = require('./proc-stats');
+const { summarize } = require('./stats');
+
+const TRIGGER = 'bench.tick';
+/** An idle backend flushes its statistics within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL). */
+const PG_STATS_SETTLE_MS = 11_000;
+
+/** @typedef {{ name: string, roles: string }} ProcessSpec */
+
+const TOPOLOGIES = {
+  /** @type {ProcessSpec[]} */
+  allinone: [{ name: 'all-in-one', roles: 'all' }],
+  /** @type {ProcessSpec[]} */
+  split: [
+    { name: 'api', roles: 'api' },
+    { name: 'executor', roles: 'executor' },
+    { name: 'worker-1', roles: 'worker' },
+    { name: 'worker-2', roles: 'worker' },
+  ],
+};
+
+/** Microseconds on CLOCK_MONOTONIC, the clock of the timestamps in a .cpuprofile. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * @param {import('./config').BenchConfig} config
+ * @param {{ label: string, topology: ProcessSpec[], n: number, rate: number | null,
+ *           profileDir?: string, appEnv: Record<string, string>, logDir: string,
+ *           cleanup: import('./infra').Cleanup, rss: import('./proc-stats').PeakRss }} run
+ */
+async function runAttunePhase(config, run) {
+  const { label, topology, n, rate, logDir, cleanup, rss } = run;
+  const database = await createDatabase(config.pgAdminUrl);
+  const dropDb = cleanup.add(`drop database ${database.name}`, () =>
+    dropDatabase(config.pgAdminUrl, database.name),
+  );
+  const prefix = `attune-bench-${randomId()}`;
+  const dropQueues = cleanup.add(`delete queues and exchanges ${prefix}.*`, () =>
+    deleteBrokerObjects(config.amqpUrl, prefix, { exchanges: attuneExchanges(prefix) }),
+  );
+  const db = new Client({ connectionString: database.url });
+  /** @type {import('./processes').BenchChild[]} */
+  let children = [];
+  /** @type {HttpClient | undefined} */
+  let http;
+  try {
+    // A freed port can be handed out again: make sure each process gets its own.
+    /** @type {number[]} */
+    const ports = [];
+    while (ports.length < topology.length) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    if (run.profileDir) mkdirSync(run.profileDir, { recursive: true });
+    children = topology.map((spec, index) => {
+      const child = startAttune({
+        name: `${label}/${spec.name}`,
+        roles: spec.roles,
+        port: ports[index],
+        logFile: path.join(logDir, `${label}-${spec.name}.log`),
+        profileDir: spec.roles === 'all' ? run.profileDir : undefined,
+        env: {
+          DATABASE_URL: database.url,
+          AMQP_URL: config.amqpUrl,
+          MQ_PREFIX: prefix,
+          LOG_LEVEL: 'warn',
+          INSTANCE_ID: `${prefix}-${spec.name}`,
+          WORKER_NAME: `${prefix}-${spec.name}`,
+          WORKER_CAPACITY: '200',
+          ...run.appEnv,
+        },
+      });
+      rss.track(`${label}/${spec.name} (pid ${child.pid})`, child.pid);
+      return child;
+    });
+    await Promise.all(children.map((child) => waitReady(child)));
+    const api = children[topology.findIndex((spec) => ['all', 'api'].includes(spec.roles))];
+    http = new HttpClient(`http://127.0.0.1:${api.port}`, config.concurrency);
+    await db.connect();
+    await setUp(http, db, topology.filter((s) => ['all', 'worker'].includes(s.roles)).length);
+
+    const state = { sent: 0, succeeded: 0, polls: 0, failure: /** @type {unknown} */ (undefined) };
+    const watch = { db, children, stallMs: config.stallMs, state };
+    /** @param {{ warmup?: boolean, accepted?: number[] }} opts */
+    const webhook = (opts) => async (/** @type {number} */ i) => {
+      const startedAt = performance.now();
+      const response = await /** @type {HttpClient} */ (http).request(
+        'POST',
+        `/api/v1/webhooks/${TRIGGER}`,
+        opts.warmup ? { seq: i, warmup: true } : { seq: i },
+      );
+      if (response.status !== 202) {
+        throw new Error(`webhook answered ${response.status}: ${JSON.stringify(response.body)}`);
+      }
+      opts.accepted?.push(performance.now() - startedAt);
+    };
+
+    if (config.warmup > 0) {
+      await drive(`${label} warm-up`, config.warmup, watch, () =>
+        closedLoop({
+          count: config.warmup,
+          concurrency: config.concurrency,
+          send: webhook({ warmup: true }),
+          onSent: () => state.sent++,
+        }),
+      );
+    }
+
+    /** @type {number[]} */
+    const accepted = [];
+    // Let the warm-up's counters reach pg_stat_database before the "before" reading.
+    process.stderr.write(
+      `  [${label}] ${PG_STATS_SETTLE_MS / 1000} s pause for PostgreSQL statistics\n`,
+    );
+    await sleep(PG_STATS_SETTLE_MS);
+    const pgBefore = await readPgActivity(database.url);
+    const pollsBefore = state.polls;
+    const cpuWindow = startCpuWindow(
+      Object.fromEntries(children.map((child) => [child.name, child.pid])),
+      [database.name],
+    );
+    const profileWindow = { fromUs: monotonicUs(), toUs: 0 };
+    const wallStart = performance.now();
+    const send = webhook({ accepted });
+    const senderInfo = await drive(label, n, watch, () =>
+      rate === null
+        ? closedLoop({
+            count: n,
+            concurrency: config.concurrency,
+            send,
+            onSent: () => state.sent++,
+          })
+        : fixedRate({ count: n, rate, send, onSent: () => state.sent++ }),
+    );
+    const wallMs = performance.now() - wallStart;
+    profileWindow.toUs = monotonicUs();
+    const cpu = cpuWindow.end();
+
+    const measured = await readLatencies(db);
+    const ownQueries = state.polls - pollsBefore + 2; // the polls, the latency query, one read
+    rss.sample();
+    await db.end().catch(() => {});
+    await Promise.all(children.map((child) => child.stop()));
+    // After the processes exited, so their backends have flushed their counters.
+    const pgWork = perExecution(pgBefore, await readPgActivity(database.url), n, ownQueries);
+    const profiles = run.profileDir ? findProfiles(run.profileDir, children) : [];
+
+    return {
+      run: label,
+      kind: 'attune',
+      offered_rate: rate,
+      processes: children.length,
+      executions: measured.count,
+      per_second: measured.perSecond,
+      elapsed_ms: measured.elapsedMs,
+      client_wall_ms: Math.round(wallMs),
+      client_per_second: Math.round((n / wallMs) * 1000 * 10) / 10,
+      latency: summarize(measured.total),
+      stages: measured.stages,
+      postgresql_per_execution: pgWork,
+      webhook_accept: summarize(accepted),
+      latencies_ms: measured.total.map((value) => Math.round(value * 100) / 100),
+      sender: senderInfo ?? {},
+      cpu,
+      rss_mib: Object.fromEntries(
+        Object.entries(rss.result()).filter(([name]) => name.startsWith(`${label}/`)),
+      ),
+      // LOG_LEVEL=warn: every line a process printed is a warning or an error.
+      log_lines: Object.fromEntries(
+        children.map((child) => [
+          child.name,
+          { count: child.lineCount, first: child.firstLines.slice(0, 3) },
+        ]),
+      ),
+      profiles: profiles.map((file) => ({ file, window: profileWindow })),
+    };
+  } finally {
+    http?.close();
+    await db.end().catch(() => {});
+    await Promise.all(children.map((child) => child.stop()));
+    await dropQueues();
+    await dropDb();
+  }
+}
+
+/** Creates the trigger and the rule, and waits until the workers have registered. */
+async function setUp(http, db, workers) {
+  const expectCreated = async (path, body) => {
+    const response = await http.request('POST', path, body);
+    if (response.status !== 201 && response.status !== 200) {
+      throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    }
+  };
+  await expectCreated('/api/v1/triggers', { ref: TRIGGER });
+  await expectCreated('/api/v1/rules', {
+    ref: 'bench.on_tick',
+    trigger: TRIGGER,
+    action: 'core.noop',
+    enabled: true,
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM worker WHERE status = 'active'`,
+    );
+    if (rows[0].n >= workers) return;
+    if (Date.now() > deadline) throw new Error(`only ${rows[0].n}/${workers} workers registered`);
+    await sleep(200);
+  }
+}
+
+/** The .cpuprofile files that Node wrote at exit for these processes. */
+function findProfiles(dir, children) {
+  const pids = new Set(children.map((child) => String(child.pid)));
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.cpuprofile') && pids.has(file.split('.')[3]))
+    .map((file) => path.join(dir, file));
+}
+
+module.exports = { runAttunePhase, TOPOLOGIES };

@@ -1,0 +1,119 @@
+'use strict';
+// What the bench reads from an Attune database: progress (polled every 200 ms while load is
+// offered, failing fast on failures, dead processes or a stall) and, at the end, the latency of
+// every execution and of each of its stages.
+
+const { setTimeout: sleep } = require('node:timers/promises');
+const { startProgress } = require('./progress');
+const { summarize } = require('./stats');
+
+const FAILED_STATES = `('failed', 'timeout', 'canceled', 'abandoned')`;
+const POLL_MS = 200;
+
+/**
+ * Runs `send` while polling the execution table every 200 ms until `count` more executions
+ * succeeded. Fails on the first failed execution or enforcement, a dead process, or a stall.
+ */
+async function drive(label, count, { db, children, stallMs, state }, send) {
+  const base = state.succeeded;
+  state.sent = 0;
+  const stop = startProgress(label, () => ({
+    sent: state.sent,
+    finished: state.succeeded - base,
+    total: count,
+  }));
+  try {
+    const sending = send().catch((error) => {
+      state.failure ??= error;
+    });
+    let lastChange = Date.now();
+    for (;;) {
+      if (state.failure) throw state.failure;
+      const { rows } = await db.query(
+        `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS ok,
+                count(*) FILTER (WHERE status IN ${FAILED_STATES})::int AS bad,
+                (SELECT count(*)::int FROM enforcement WHERE status = 'failed') AS bad_rules
+           FROM execution`,
+      );
+      state.polls++;
+      const { ok, bad, bad_rules: badRules } = rows[0];
+      if (bad > 0 || badRules > 0) throw new Error(await describeFailures(db, children));
+      if (ok !== state.succeeded) lastChange = Date.now();
+      state.succeeded = ok;
+      if (ok >= base + count) break;
+      const dead = children.find((child) => !child.running);
+      if (dead) throw new Error(`${dead.name} exited during the run:\n${dead.tail()}`);
+      if (Date.now() - lastChange > stallMs) {
+        throw new Error(
+          `stalled: ${ok - base}/${count} executions succeeded (${state.sent} webhooks sent), ` +
+            `none for ${stallMs / 1000} s\n${tails(children)}`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+    const result = await sending;
+    if (state.failure) throw state.failure;
+    return result;
+  } finally {
+    stop();
+  }
+}
+
+async function describeFailures(db, children) {
+  const { rows } = await db.query(
+    `SELECT id, status, error FROM execution WHERE status IN ${FAILED_STATES} LIMIT 5`,
+  );
+  const { rows: rules } = await db.query(
+    `SELECT rule_ref, error FROM enforcement WHERE status = 'failed' LIMIT 3`,
+  );
+  const lines = [
+    ...rows.map((row) => `execution ${row.id} ${row.status}: ${row.error}`),
+    ...rules.map((row) => `enforcement of ${row.rule_ref} failed: ${row.error}`),
+  ];
+  return `Attune reported failures:\n  ${lines.join('\n  ')}\n${tails(children)}`;
+}
+
+function tails(children) {
+  return children
+    .map((child) => `--- ${child.name} (log: ${child.logFile})\n${child.tail(10)}`)
+    .join('\n');
+}
+
+/** Per-execution latency and its stages, warm-up events left out. */
+async function readLatencies(db) {
+  const { rows } = await db.query(
+    `SELECT extract(epoch FROM x.finished_at - e.created_at) * 1000 AS total,
+            extract(epoch FROM x.created_at - e.created_at) * 1000 AS enforced,
+            extract(epoch FROM x.scheduled_at - x.created_at) * 1000 AS scheduled,
+            extract(epoch FROM x.started_at - x.scheduled_at) * 1000 AS started,
+            extract(epoch FROM x.finished_at - x.started_at) * 1000 AS finished,
+            extract(epoch FROM e.created_at) * 1000 AS accepted_at,
+            extract(epoch FROM x.finished_at) * 1000 AS finished_at
+       FROM execution x
+       JOIN enforcement f ON f.id = x.enforcement_id
+       JOIN event e ON e.id = f.event_id
+      WHERE x.status = 'succeeded' AND e.payload->>'warmup' IS NULL`,
+  );
+  const column = (name) =>
+    rows
+      .map((row) => row[name])
+      .filter((v) => v !== null)
+      .map(Number);
+  const firstAccepted = column('accepted_at').reduce((a, b) => Math.min(a, b), Infinity);
+  const lastFinished = column('finished_at').reduce((a, b) => Math.max(a, b), -Infinity);
+  const elapsedMs = lastFinished - firstAccepted;
+  return {
+    count: rows.length,
+    total: column('total'),
+    elapsedMs: Math.round(elapsedMs),
+    perSecond: Math.round((rows.length / elapsedMs) * 1000 * 10) / 10,
+    stages: {
+      'event accepted → execution row (enforcement)': summarize(column('enforced')),
+      'requested → scheduled (scheduler)': summarize(column('scheduled')),
+      'scheduled → running (worker picks up)': summarize(column('started')),
+      'running → succeeded (action, status update)': summarize(column('finished')),
+    },
+  };
+}
+
+module.exports = { drive, readLatencies };

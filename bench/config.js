@@ -1,0 +1,82 @@
+'use strict';
+// Bench settings from BENCH_* env vars, or the same as --flags (`--n=1000 --only=baseline`).
+
+const PHASES = /** @type {const} */ (['baseline', 'allinone', 'split', 'rate']);
+
+/**
+ * @typedef {'baseline' | 'allinone' | 'split' | 'rate'} Phase
+ * @typedef {object} BenchConfig
+ * @property {number} n             measured executions per peak run
+ * @property {number} concurrency   requests in flight (webhooks, or baseline publishes)
+ * @property {number} warmup        executions run and discarded before each measured run
+ * @property {Set<Phase>} only      phases to run
+ * @property {boolean} profile      start the all-in-one process with --cpu-prof
+ * @property {number | null} rate   fixed offered rate (per s); null = half the all-in-one peak
+ * @property {number} rateSeconds   how long the fixed-rate phase offers load
+ * @property {number} stallMs       abort when no execution finishes for this long
+ * @property {boolean} strict       exit 1 when an acceptance check fails
+ * @property {number} quietWaitSeconds  before each phase, wait up to this long for other work on
+ *                                      the machine to finish (0: don't wait)
+ * @property {string} pgAdminUrl
+ * @property {string} amqpUrl
+ */
+
+class ConfigError extends Error {}
+
+/** `--only=split --n=500` → BENCH_ONLY=split, BENCH_N=500. */
+function flagsToEnv(argv) {
+  /** @type {Record<string, string>} */
+  const env = {};
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new ConfigError(`unknown argument '${arg}' (use --name=value)`);
+    env[`BENCH_${match[1].replace(/-/g, '_').toUpperCase()}`] = match[2] ?? '1';
+  }
+  return env;
+}
+
+function integer(env, name, fallback, min) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) {
+    throw new ConfigError(`${name} must be a whole number >= ${min}, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function flag(env, name) {
+  return ['1', 'true', 'yes'].includes(String(env[name] ?? '').toLowerCase());
+}
+
+/** @returns {BenchConfig} */
+function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
+  const env = { ...processEnv, ...flagsToEnv(argv) };
+  const only = new Set(
+    String(env.BENCH_ONLY || PHASES.join(','))
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  );
+  for (const phase of only) {
+    if (!PHASES.includes(/** @type {Phase} */ (phase))) {
+      throw new ConfigError(`BENCH_ONLY: unknown phase '${phase}' (valid: ${PHASES.join(', ')})`);
+    }
+  }
+  const rate = env.BENCH_RATE ? integer(env, 'BENCH_RATE', 0, 1) : null;
+  return {
+    n: integer(env, 'BENCH_N', 10_000, 1),
+    concurrency: integer(env, 'BENCH_CONCURRENCY', 64, 1),
+    warmup: integer(env, 'BENCH_WARMUP', 500, 0),
+    only: /** @type {Set<Phase>} */ (only),
+    profile: flag(env, 'BENCH_PROFILE'),
+    rate,
+    rateSeconds: integer(env, 'BENCH_RATE_SECONDS', 10, 1),
+    stallMs: integer(env, 'BENCH_STALL_MS', 60_000, 1000),
+    strict: flag(env, 'BENCH_STRICT'),
+    quietWaitSeconds: integer(env, 'BENCH_QUIET_WAIT', 30, 0),
+    pgAdminUrl: env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
+    amqpUrl: env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
+  };
+}
+
+module.exports = { readConfig, ConfigError, PHASES };

@@ -1,0 +1,213 @@
+'use strict';
+// The printed report (one table, then memory, CPU, stages, checks) and the JSON results file.
+
+const { writeFileSync, copyFileSync } = require('node:fs');
+
+/** @param {string[][]} rows first row is the header; numbers right-aligned */
+function table(rows) {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => String(row[col]).length)));
+  const line = (row) =>
+    row
+      .map((cell, col) =>
+        /^[\d.,×x —%-]+$/.test(String(cell)) && col > 0
+          ? String(cell).padStart(widths[col])
+          : String(cell).padEnd(widths[col]),
+      )
+      .join('  ')
+      .trimEnd();
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)]
+    .map((text) => `  ${text}`)
+    .join('\n');
+}
+
+const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+/** Finds the baseline a result is compared with: peak with peak, fixed rate with fixed rate. */
+function baselineFor(result, results) {
+  return results.find(
+    (other) =>
+      other.kind === 'baseline' && (other.offered_rate === null) === (result.offered_rate === null),
+  );
+}
+
+/** "0.42× exec/s" for peak runs, "p99 1.8×" for fixed-rate runs. */
+function ratio(result, results) {
+  if (result.kind === 'baseline') return '1.00 (ref)';
+  const baseline = baselineFor(result, results);
+  if (!baseline) return '—';
+  if (result.offered_rate === null)
+    return `${fixed(result.per_second / baseline.per_second, 2)}× exec/s`;
+  return `p99 ${fixed(result.latency.p99 / baseline.latency.p99, 2)}×`;
+}
+
+/** The acceptance checks of the issue, for what was run. */
+function checks(results) {
+  const byRun = Object.fromEntries(results.map((result) => [result.run, result]));
+  const out = [];
+  const { baseline, allinone } = byRun;
+  if (baseline && allinone) {
+    const share = allinone.per_second / baseline.per_second;
+    out.push({
+      check: 'all-in-one throughput >= 35% of the baseline',
+      pass: share >= 0.35,
+      value: `${fixed(share * 100)}% (${allinone.per_second} vs ${baseline.per_second} exec/s)`,
+    });
+  }
+  const attuneRate = byRun['allinone-rate'];
+  const baselineRate = byRun['baseline-rate'];
+  if (attuneRate) {
+    out.push({
+      check: `all-in-one p50 < 25 ms at ${attuneRate.offered_rate}/s`,
+      pass: attuneRate.latency.p50 < 25,
+      value: `${attuneRate.latency.p50} ms`,
+    });
+  }
+  if (attuneRate && baselineRate) {
+    const factor = attuneRate.latency.p99 / baselineRate.latency.p99;
+    out.push({
+      check: `all-in-one p99 <= 3x the baseline's p99 at ${attuneRate.offered_rate}/s`,
+      pass: factor <= 3,
+      value: `${fixed(factor, 2)}x (${attuneRate.latency.p99} vs ${baselineRate.latency.p99} ms)`,
+    });
+  }
+  return out;
+}
+
+/** @param {{ results: any[], profiles: string[], files: Record<string, string>, config: any }} report */
+function formatReport({ results, profiles, files, config }) {
+  const sections = [];
+  sections.push(
+    `Attune benchmark: ${config.n} executions per peak run, ${config.concurrency} webhooks in ` +
+      `flight, ${config.warmup} warm-up executions per run (not counted)`,
+  );
+  sections.push(
+    table([
+      [
+        'run',
+        'procs',
+        'executions',
+        'exec/s',
+        'wall exec/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'ratio vs baseline',
+      ],
+      ...results.map((result) => [
+        result.title,
+        String(result.processes),
+        String(result.executions),
+        fixed(result.per_second),
+        fixed(result.client_per_second ?? result.per_second),
+        fixed(result.latency.p50, 2),
+        fixed(result.latency.p95, 2),
+        fixed(result.latency.p99, 2),
+        ratio(result, results),
+      ]),
+    ]),
+  );
+  sections.push(
+    '  exec/s: executions / (last finished − first accepted), from the rows (baseline: first ' +
+      'publish → last completion consumed).\n  wall exec/s: client side, first webhook sent → ' +
+      'last success seen by the 200 ms poll.\n  latency: Attune event.created_at → ' +
+      'execution.finished_at; baseline request published → completion consumed.',
+  );
+
+  const verdicts = checks(results);
+  if (verdicts.length > 0) {
+    sections.push(
+      'Checks\n' +
+        verdicts.map((v) => `  ${v.pass ? 'PASS' : 'FAIL'}  ${v.check}: ${v.value}`).join('\n'),
+    );
+  }
+
+  sections.push(
+    'Peak RSS per process (MiB)\n' +
+      results
+        .flatMap((result) =>
+          Object.entries(result.rss_mib ?? {}).map(
+            ([name, mib]) => `  ${fixed(mib).padStart(7)}  ${name}`,
+          ),
+        )
+        .join('\n'),
+  );
+
+  sections.push(
+    'CPU during each measured run: % of one core (2 cores = 200%) and CPU ms per execution;\n' +
+      '"other" is work on the machine that is not the bench (other tests, builds)\n' +
+      results
+        .filter((result) => result.cpu)
+        .map((result) => {
+          const msPerExecution = (percent) =>
+            (percent / 100) * result.cpu.seconds * (1000 / result.executions);
+          const parts = Object.entries(result.cpu.percentOfOneCore)
+            .sort((a, b) => b[1] - a[1])
+            .map(([name, percent]) =>
+              name === 'other'
+                ? `${name} ${fixed(percent, 0)}%`
+                : `${name} ${fixed(percent, 0)}% (${fixed(msPerExecution(percent), 2)} ms)`,
+            );
+          return `  ${result.title}: ${parts.join(', ')} (machine ${fixed(result.cpu.machineBusy, 0)}% busy)`;
+        })
+        .join('\n'),
+  );
+
+  const withPg = results.filter((result) => result.postgresql_per_execution);
+  if (withPg.length > 0) {
+    sections.push(
+      "PostgreSQL work per execution (pg_stat_database of the run's own database)\n" +
+        withPg
+          .map((result) => {
+            const pg = result.postgresql_per_execution;
+            return `  ${result.title}: ${pg.commits} commits, ${pg.rows_inserted} rows inserted, ${pg.rows_updated} updated, ${pg.rows_deleted} deleted`;
+          })
+          .join('\n'),
+    );
+  }
+
+  const staged = results.filter((result) => result.stages);
+  if (staged.length > 0) {
+    sections.push(
+      'Attune latency by stage (p50 / p99 ms) and webhook 202 time seen by the client\n' +
+        staged
+          .map(
+            (result) =>
+              `  ${result.title}\n` +
+              Object.entries(result.stages)
+                .map(
+                  ([stage, s]) =>
+                    `    ${fixed(s.p50, 2).padStart(8)} / ${fixed(s.p99, 2).padStart(8)}  ${stage}`,
+                )
+                .join('\n') +
+              `\n    ${fixed(result.webhook_accept.p50, 2).padStart(8)} / ${fixed(result.webhook_accept.p99, 2).padStart(8)}  POST webhook → 202 (client)`,
+          )
+          .join('\n'),
+    );
+  }
+
+  const noisy = results.flatMap((result) =>
+    Object.entries(result.log_lines ?? {})
+      .filter(([, log]) => log.count > 0)
+      .map(
+        ([name, log]) =>
+          `  ${name}: ${log.count} warning/error lines, first: ${log.first[0]?.slice(0, 300)}`,
+      ),
+  );
+  if (noisy.length > 0) sections.push(`Attune logged warnings or errors\n${noisy.join('\n')}`);
+
+  if (profiles.length > 0) sections.push(profiles.join('\n\n'));
+
+  sections.push(
+    `Written\n${Object.entries(files)
+      .map(([what, file]) => `  ${what}: ${file}`)
+      .join('\n')}`,
+  );
+  return sections.join('\n\n');
+}
+
+function writeJson(file, latestFile, data) {
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  copyFileSync(file, latestFile);
+}
+
+module.exports = { formatReport, writeJson, checks };
