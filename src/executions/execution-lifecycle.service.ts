@@ -49,7 +49,7 @@ export class ExecutionLifecycle {
       { id, actionRef: action.ref, parameters, correlationId, rerunOf: request.rerunOf ?? null },
     ]);
     try {
-      await this.notify(row);
+      this.notify(row);
       await this.requestScheduling(row);
     } catch (error) {
       // The row is stored, so the execution is accepted: the sweeper sends it as soon as the
@@ -80,7 +80,7 @@ export class ExecutionLifecycle {
   ): Promise<TransitionOutcome> {
     const outcome = await this.store.transition(id, to, fields, guard);
     if (outcome.applied) {
-      await this.notify(outcome.row);
+      this.notify(outcome.row);
     } else if (outcome.reason === 'illegal') {
       this.logger.warn(
         `refused illegal transition of execution ${id} from ${outcome.current} to ${to}`,
@@ -93,25 +93,33 @@ export class ExecutionLifecycle {
     return outcome;
   }
 
-  /** Tells notifiers about the execution's current state. */
-  async notify(row: ExecutionRow): Promise<void> {
-    await this.publisher.publish(
-      'NotificationCreated',
-      {
-        kind: 'execution',
-        execution_id: row.id,
-        action: row.action_ref,
-        status: row.status,
-        correlation_id: row.correlation_id,
-        worker_id: row.worker_id,
-        created_at: iso(row.created_at) ?? undefined,
-        scheduled_at: iso(row.scheduled_at),
-        started_at: iso(row.started_at),
-        finished_at: iso(row.finished_at),
-        at: new Date().toISOString(),
-      },
-      { correlationId: row.correlation_id },
-    );
+  /**
+   * Tells notifiers about the execution's current state. Not awaited by the execution path:
+   * notifications are live updates, not state. Order is kept all the same, because everything
+   * this process publishes leaves on one channel in the order it was published.
+   */
+  notify(row: ExecutionRow): void {
+    void this.publisher
+      .publish(
+        'NotificationCreated',
+        {
+          kind: 'execution',
+          execution_id: row.id,
+          action: row.action_ref,
+          status: row.status,
+          correlation_id: row.correlation_id,
+          worker_id: row.worker_id,
+          created_at: iso(row.created_at) ?? undefined,
+          scheduled_at: iso(row.scheduled_at),
+          started_at: iso(row.started_at),
+          finished_at: iso(row.finished_at),
+          at: new Date().toISOString(),
+        },
+        { correlationId: row.correlation_id },
+      )
+      .catch((error: Error) =>
+        this.logger.warn(`notification for execution ${row.id} not sent: ${error.message}`),
+      );
   }
 }
 

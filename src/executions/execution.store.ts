@@ -40,8 +40,9 @@ export type TransitionOutcome =
  * long after does the sweeper send it again (a crash between commit and publish).
  */
 const FIRST_REDISPATCH_AFTER_S = 30;
+export const FIRST_REDISPATCH_SQL = `now() + interval '${FIRST_REDISPATCH_AFTER_S} seconds'`;
 
-const COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
+export const EXECUTION_COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
   rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
 
 /** Executions in PostgreSQL: every status change is one conditional UPDATE … RETURNING. */
@@ -67,10 +68,10 @@ export class ExecutionStore {
       );
       const b = i * 6;
       return `($${b + 1}, $${b + 2}, 'requested', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6},
-        now() + interval '${FIRST_REDISPATCH_AFTER_S} seconds')`;
+        ${FIRST_REDISPATCH_SQL})`;
     });
     const sql = `INSERT INTO execution (id, action_ref, status, parameters, correlation_id,
-        enforcement_id, rerun_of, dispatch_after) VALUES ${tuples.join(', ')} RETURNING ${COLUMNS}`;
+        enforcement_id, rerun_of, dispatch_after) VALUES ${tuples.join(', ')} RETURNING ${EXECUTION_COLUMNS}`;
     return (manager ?? this.db.dataSource.manager).query(sql, values);
   }
 
@@ -84,7 +85,7 @@ export class ExecutionStore {
 
   async get(id: string): Promise<ExecutionRow | undefined> {
     const [row] = await this.db.query<ExecutionRow>(
-      `SELECT ${COLUMNS} FROM execution WHERE id = $1`,
+      `SELECT ${EXECUTION_COLUMNS} FROM execution WHERE id = $1`,
       [id],
     );
     return row;
@@ -126,7 +127,7 @@ export class ExecutionStore {
       where.push(`worker_id = $${params.length}`);
     }
     const rows = await this.db.query<ExecutionRow>(
-      `UPDATE execution SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING ${COLUMNS}`,
+      `UPDATE execution SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING ${EXECUTION_COLUMNS}`,
       params,
     );
     if (rows.length > 0) return { applied: true, row: rows[0] };

@@ -5,13 +5,13 @@ import {
   Logger,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { envelopeSchema, isMessageType, payloadProblem } from '../../domain/messages';
-import type { Envelope } from '../../domain/messages';
+import type { Envelope, MessageType } from '../../domain/messages';
 import { runWithCorrelation } from '../../logging/correlation';
 import { MetricsService } from '../../metrics/metrics.service';
 import {
@@ -156,6 +156,19 @@ export class AttuneTransportServer
   }
 
   // --- Consumer life cycle ----------------------------------------------------------------
+
+  /** Handlers by pattern, looked up once: Nest's lookup normalises the pattern on every call. */
+  private readonly handlerCache = new Map<string, MessageHandler | null>();
+
+  private handlerFor(component: ConsumerComponent, type: string): MessageHandler | null {
+    const pattern = handlerPattern(component, type as MessageType);
+    let handler = this.handlerCache.get(pattern);
+    if (handler === undefined) {
+      handler = this.getHandlerByPattern(pattern);
+      this.handlerCache.set(pattern, handler);
+    }
+    return handler;
+  }
 
   private componentsWithHandlers(): ConsumerComponent[] {
     const keys = new Set(
@@ -337,7 +350,7 @@ export class AttuneTransportServer
     if (!isMessageType(type)) {
       return this.deadLetter(running, msg, 'unknown-type', `unknown message type '${type}'`);
     }
-    const handler = this.getHandlerByPattern(handlerPattern(running.component, type));
+    const handler = this.handlerFor(running.component, type);
     if (!handler) {
       return this.deadLetter(
         running,
@@ -368,7 +381,7 @@ export class AttuneTransportServer
     running: RunningConsumer,
     msg: ConsumeMessage,
     envelope: Envelope,
-    handler: NonNullable<ReturnType<Server['getHandlerByPattern']>>,
+    handler: MessageHandler,
   ): Promise<void> {
     const queues = running.queues!;
     const queue = queues.main.name;

@@ -12,7 +12,7 @@ import { sourcesOf } from '../../domain/execution-status';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionRow } from '../../executions/execution-view';
 import { runWithCorrelation } from '../../logging/correlation';
-import { HEARTBEAT_MISSES_ALLOWED } from './execution-scheduler';
+import { HEARTBEAT_MISSES_ALLOWED } from './worker-pool';
 
 /** Only one executor replica reaps at a time (transaction-scoped advisory lock). */
 const REAPER_LOCK_KEY = 472_019_332;
@@ -117,7 +117,7 @@ export class DeadWorkerReaper implements OnApplicationBootstrap, OnApplicationSh
 
   private announce(row: ExecutionRow, reschedule: boolean): Promise<void> {
     return runWithCorrelation({ correlationId: row.correlation_id }, async () => {
-      await this.lifecycle.notify(row);
+      this.lifecycle.notify(row);
       if (reschedule) await this.lifecycle.requestScheduling(row);
     });
   }

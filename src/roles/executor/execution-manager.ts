@@ -35,7 +35,7 @@ export class ExecutionManager {
         // The worker claimed it in the database itself (atomically, before acking): announce it.
         const row = await this.store.get(change.execution_id);
         if (row && row.status === 'running' && row.attempt === change.attempt) {
-          await this.lifecycle.notify(row);
+          this.lifecycle.notify(row);
         }
         return;
       }

@@ -1,25 +1,29 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
+import { delay } from '../../common/backoff';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
 import type { PayloadOf } from '../../domain/messages';
 import { ActionCatalog, ActionInfo } from '../../executions/action-catalog';
-import { ExecutionStore } from '../../executions/execution.store';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
+import { EXECUTION_COLUMNS, ExecutionStore } from '../../executions/execution.store';
 import { ExecutionRow } from '../../executions/execution-view';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { NEXT_DISPATCH_SQL } from './dispatch-backoff';
+import { WorkerPool } from './worker-pool';
 
-/** A worker is alive when it heartbeated within this many intervals. */
-export const HEARTBEAT_MISSES_ALLOWED = 3;
+/** While every able worker is busy, the scheduler holds the message and looks again. */
+const BUSY_RECHECK_MS = 50;
+const BUSY_WAIT_MAX_MS = 10_000;
 
 /**
- * Picks a worker for each requested execution: active, heartbeating, supporting the action's
- * runner and with free capacity, least loaded first. The pick and the status change are one
- * statement, so two scheduler replicas cannot both schedule the same execution.
+ * Picks a worker for each requested execution (active, heartbeating, running the action's
+ * runner, with free capacity, least loaded first), marks it `scheduled` on that worker with one
+ * conditional UPDATE (two scheduler replicas cannot both schedule it) and sends it to the
+ * worker's queue with the queue TTL. With no worker able to run it, it stays `requested`.
  */
 @Controller()
 export class ExecutionScheduler {
@@ -32,6 +36,7 @@ export class ExecutionScheduler {
     private readonly lifecycle: ExecutionLifecycle,
     private readonly store: ExecutionStore,
     private readonly publisher: MessagePublisher,
+    private readonly pool: WorkerPool,
   ) {}
 
   @OnMessage(CONSUMERS.scheduler, 'ExecutionRequested')
@@ -47,48 +52,29 @@ export class ExecutionScheduler {
       });
       return;
     }
-    const aliveWithinS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
-    const [row] = await this.db.query<ExecutionRow>(
-      `WITH candidate AS (
-         SELECT w.id,
-                (SELECT count(*) FROM execution e
-                  WHERE e.worker_id = w.id AND e.status IN ('scheduled', 'running')) AS load,
-                w.capacity
-           FROM worker w
-          WHERE w.status = 'active'
-            AND w.heartbeat_at > now() - make_interval(secs => $3)
-            AND $2 = ANY (w.runners)
-       ), chosen AS (
-         SELECT id FROM candidate WHERE load < capacity
-          ORDER BY load::float / capacity, random() LIMIT 1
-       )
-       UPDATE execution SET status = 'scheduled', worker_id = chosen.id, scheduled_at = now(),
-              updated_at = now()
-         FROM chosen
-        WHERE execution.id = $1 AND execution.status = 'requested' AND execution.attempt = $4
-       RETURNING execution.id, execution.action_ref, execution.status, execution.parameters,
-                 execution.worker_id, execution.correlation_id, execution.attempt,
-                 execution.created_at, execution.scheduled_at, execution.started_at,
-                 execution.finished_at, execution.result, execution.error,
-                 execution.enforcement_id, execution.rerun_of`,
-      [request.execution_id, action.runner, aliveWithinS, request.attempt],
-    );
-    if (!row) {
-      const current = await this.store.get(request.execution_id);
-      if (current?.status === 'scheduled' && current.attempt === request.attempt) {
-        // Scheduled before, but maybe never sent (crash between update and publish); the
-        // worker's claim is conditional, so sending it twice cannot run it twice.
-        await this.sendToWorker(current, action, context.correlationId);
-      } else if (current?.status === 'requested') {
-        await this.deferIfStillRequested(request, action.runner);
-      }
+    const pick = await this.pickWorker(action.runner);
+    if (typeof pick === 'string') {
+      await this.resendOrDefer(request, action, context.correlationId, pick);
       return;
     }
-    await this.lifecycle.notify(row);
+    const [row] = await this.db.query<ExecutionRow>(
+      `UPDATE execution SET status = 'scheduled', worker_id = $2, scheduled_at = now(),
+              updated_at = now()
+        WHERE id = $1 AND status = 'requested' AND attempt = $3
+        RETURNING ${EXECUTION_COLUMNS}`,
+      [request.execution_id, pick.workerId, request.attempt],
+    );
+    if (!row) {
+      this.pool.release(pick.workerId);
+      await this.resendOrDefer(request, action, context.correlationId);
+      return;
+    }
+    this.lifecycle.notify(row);
     try {
       await this.sendToWorker(row, action, context.correlationId);
     } catch (error) {
       // Give it back so it is not stuck `scheduled` on a worker that never heard of it.
+      this.pool.release(pick.workerId);
       await this.store.transition(
         row.id,
         'requested',
@@ -96,6 +82,50 @@ export class ExecutionScheduler {
         { workerId: row.worker_id!, attempt: row.attempt },
       );
       throw error;
+    }
+  }
+
+  /** Waits (holding the message) while able workers are all busy; gives up after a while. */
+  private async pickWorker(runner: string) {
+    const deadline = Date.now() + BUSY_WAIT_MAX_MS;
+    let pick = await this.pool.pick(runner);
+    while (pick === 'all-busy' && Date.now() < deadline) {
+      await delay(BUSY_RECHECK_MS);
+      pick = await this.pool.pick(runner);
+    }
+    return pick;
+  }
+
+  /**
+   * Not scheduled now. Already `scheduled` (a crash between update and publish, or a re-offer):
+   * send it to its worker again, whose claim is conditional so it cannot run twice. Still
+   * `requested` with no worker for it: leave it to the requested-sweeper, with backoff.
+   */
+  private async resendOrDefer(
+    request: PayloadOf<'ExecutionRequested'>,
+    action: ActionInfo,
+    correlationId: string,
+    why?: 'no-worker' | 'all-busy',
+  ): Promise<void> {
+    const current = await this.store.get(request.execution_id);
+    if (current?.status === 'scheduled' && current.attempt === request.attempt) {
+      await this.sendToWorker(current, action, correlationId);
+      return;
+    }
+    if (current?.status !== 'requested' || !why) return;
+    const [deferred] = await this.db.query<{ dispatch_attempts: number }>(
+      `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
+              dispatch_attempts = dispatch_attempts + 1
+        WHERE id = $1 AND status = 'requested'
+        RETURNING dispatch_attempts`,
+      [request.execution_id],
+    );
+    if (deferred && deferred.dispatch_attempts === 1) {
+      this.logger.warn(
+        why === 'no-worker'
+          ? `no active worker runs '${action.runner}': execution ${request.execution_id} waits in requested`
+          : `every worker running '${action.runner}' is busy: execution ${request.execution_id} waits in requested`,
+      );
     }
   }
 
@@ -118,21 +148,5 @@ export class ExecutionScheduler {
         expirationMs: this.config.messaging.executionQueueTtlMs,
       },
     );
-  }
-
-  /** No worker could take it: it stays `requested` and the sweeper sends it again later. */
-  private async deferIfStillRequested(request: PayloadOf<'ExecutionRequested'>, runner: string) {
-    const [deferred] = await this.db.query<{ dispatch_attempts: number }>(
-      `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
-              dispatch_attempts = dispatch_attempts + 1
-        WHERE id = $1 AND status = 'requested'
-        RETURNING dispatch_attempts`,
-      [request.execution_id],
-    );
-    if (deferred) {
-      this.logger.warn(
-        `no active worker with free capacity runs '${runner}' for execution ${request.execution_id}; it stays requested (attempt ${deferred.dispatch_attempts})`,
-      );
-    }
   }
 }

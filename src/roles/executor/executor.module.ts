@@ -8,6 +8,7 @@ import { ExecutionScheduler } from './execution-scheduler';
 import { InquiryTimeouts } from './inquiry-timeouts';
 import { RequestedSweeper } from './requested-sweeper';
 import { RuleCache } from './rule-cache';
+import { WorkerPool } from './worker-pool';
 
 /**
  * The executor role: enforcement processor (events → executions), scheduler (executions →
@@ -17,6 +18,6 @@ import { RuleCache } from './rule-cache';
 @Module({
   imports: [ExecutionsModule],
   controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
-  providers: [RuleCache, RequestedSweeper, DeadWorkerReaper, InquiryTimeouts],
+  providers: [RuleCache, WorkerPool, RequestedSweeper, DeadWorkerReaper, InquiryTimeouts],
 })
 export class ExecutorModule {}

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { DatabaseService } from '../../database/database.service';
+
+/** A worker is alive when it heartbeated within this many intervals. */
+export const HEARTBEAT_MISSES_ALLOWED = 3;
+
+/** How stale the scheduler's view of workers may get before it is read again. */
+const REFRESH_MS = 200;
+
+interface PooledWorker {
+  id: string;
+  runners: Set<string>;
+  capacity: number;
+  /** Executions scheduled to or running on it: counted at refresh, plus picks since. */
+  load: number;
+}
+
+export type Pick = { workerId: string } | 'no-worker' | 'all-busy';
+
+/**
+ * The scheduler's view of the workers, read from PostgreSQL at most every REFRESH_MS (one
+ * query for all of them) instead of once per execution. Between reads each pick counts
+ * against the chosen worker, so a burst spreads by load; several executor replicas may
+ * together overshoot a worker's capacity by a few, which its own concurrency absorbs.
+ */
+@Injectable()
+export class WorkerPool {
+  private workers: PooledWorker[] = [];
+  private readAt = 0;
+  private reading?: Promise<void>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: DatabaseService,
+  ) {}
+
+  /** The least loaded active worker that runs `runner` and has room (ties broken at random). */
+  async pick(runner: string, fresh = false): Promise<Pick> {
+    if (fresh || Date.now() - this.readAt > REFRESH_MS) await this.read();
+    const able = this.workers.filter((w) => w.runners.has(runner));
+    if (able.length === 0) return 'no-worker';
+    let best: PooledWorker | undefined;
+    let bestRatio = Infinity;
+    for (const worker of able) {
+      const ratio = (worker.load + Math.random() * 0.01) / worker.capacity;
+      if (worker.load < worker.capacity && ratio < bestRatio) {
+        best = worker;
+        bestRatio = ratio;
+      }
+    }
+    if (!best) return 'all-busy';
+    best.load++;
+    return { workerId: best.id };
+  }
+
+  /** Gives a pick back (the execution was not scheduled after all). */
+  release(workerId: string): void {
+    const worker = this.workers.find((w) => w.id === workerId);
+    if (worker && worker.load > 0) worker.load--;
+  }
+
+  private read(): Promise<void> {
+    this.reading ??= this.query().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private async query(): Promise<void> {
+    const aliveWithinS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
+    const rows = await this.db.query<{
+      id: string;
+      runners: string[];
+      capacity: number;
+      load: number;
+    }>(
+      `SELECT w.id, w.runners, w.capacity,
+              (SELECT count(*) FROM execution e
+                WHERE e.worker_id = w.id AND e.status IN ('scheduled', 'running'))::int AS load
+         FROM worker w
+        WHERE w.status = 'active' AND w.heartbeat_at > now() - make_interval(secs => $1)`,
+      [aliveWithinS],
+    );
+    this.workers = rows.map((r) => ({
+      id: r.id,
+      runners: new Set(r.runners),
+      capacity: r.capacity,
+      load: r.load,
+    }));
+    this.readAt = Date.now();
+  }
+}
