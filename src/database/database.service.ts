@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 import { AppConfig, redactUrl } from '../config/app-config';
@@ -6,6 +7,22 @@ import { APP_CONFIG } from '../config/config.module';
 import { backoffDelay, delay } from '../common/backoff';
 import { createDataSource } from './data-source';
 import { CorePackSeeder } from './core-pack.seeder';
+
+const statementNames = new Map<string, string>();
+
+/** Beyond this many distinct texts something builds SQL with values in it: stop preparing. */
+const MAX_PREPARED = 1000;
+
+/** A stable prepared-statement name per SQL text (the set of texts is small and fixed). */
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (!name) {
+    if (statementNames.size >= MAX_PREPARED) return undefined;
+    name = `attune_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
 
 /** Serialises migrations between processes that start together. */
 const MIGRATION_LOCK_KEY = 472_019_331;
@@ -59,7 +76,9 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   async query<T = Record<string, unknown>>(sql: string, parameters?: unknown[]): Promise<T[]> {
     const pool = (this.dataSource.driver as unknown as { master: Pool }).master;
     if (!pool) throw new Error('PostgreSQL is not connected yet');
-    return (await pool.query(sql, parameters)).rows as T[];
+    // Named, so each pooled connection parses and plans a statement once, not on every call.
+    const result = await pool.query({ name: statementName(sql), text: sql, values: parameters });
+    return result.rows as T[];
   }
 
   private async connectWithRetry(): Promise<void> {

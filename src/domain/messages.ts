@@ -28,6 +28,24 @@ const isoTime = z.iso.datetime({ offset: true });
 const executionStatus = z.enum(EXECUTION_STATUSES);
 const jsonObject = z.record(z.string(), z.unknown());
 
+/** One live update about an execution or an inquiry. */
+const notificationSchema = z.object({
+  kind: z.enum(['execution', 'inquiry']),
+  execution_id: uuid,
+  action: z.string(),
+  status: z.string(),
+  correlation_id: uuid,
+  inquiry_id: uuid.optional(),
+  worker_id: uuid.nullable().optional(),
+  created_at: isoTime.optional(),
+  scheduled_at: isoTime.nullable().optional(),
+  started_at: isoTime.nullable().optional(),
+  finished_at: isoTime.nullable().optional(),
+  at: isoTime,
+});
+export type Notification = z.infer<typeof notificationSchema>;
+export const MAX_NOTIFICATIONS_PER_MESSAGE = 500;
+
 /** Payload schema per message type; payloads are validated on publish and on receipt. */
 export const MESSAGE_SCHEMAS = {
   EventCreated: z.object({
@@ -49,6 +67,10 @@ export const MESSAGE_SCHEMAS = {
   }),
   ExecutionStatusChanged: z.object({
     execution_id: uuid,
+    /** The action and timestamps, so the change can be announced without reading the row. */
+    action: z.string().optional(),
+    created_at: isoTime.optional(),
+    scheduled_at: isoTime.nullable().optional(),
     status: executionStatus,
     attempt: z.number().int().min(1),
     worker_id: uuid.optional(),
@@ -80,19 +102,9 @@ export const MESSAGE_SCHEMAS = {
     execution_id: uuid,
     response: z.unknown(),
   }),
+  /** Live updates, several per message: notifications are frequent and only ever fanned out. */
   NotificationCreated: z.object({
-    kind: z.enum(['execution', 'inquiry']),
-    execution_id: uuid,
-    action: z.string(),
-    status: z.string(),
-    correlation_id: uuid,
-    inquiry_id: uuid.optional(),
-    worker_id: uuid.nullable().optional(),
-    created_at: isoTime.optional(),
-    scheduled_at: isoTime.nullable().optional(),
-    started_at: isoTime.nullable().optional(),
-    finished_at: isoTime.nullable().optional(),
-    at: isoTime,
+    notifications: z.array(notificationSchema).min(1).max(MAX_NOTIFICATIONS_PER_MESSAGE),
   }),
 } as const;
 

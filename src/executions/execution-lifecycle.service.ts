@@ -11,6 +11,7 @@ import {
   TransitionOutcome,
 } from './execution.store';
 import { ExecutionRow } from './execution-view';
+import { NotificationSender } from './notification-sender';
 
 export class UnknownActionError extends Error {}
 export class InvalidParametersError extends Error {
@@ -31,6 +32,7 @@ export class ExecutionLifecycle {
     private readonly store: ExecutionStore,
     private readonly actions: ActionCatalog,
     private readonly publisher: MessagePublisher,
+    private readonly notifications: NotificationSender,
   ) {}
 
   /** A manual run (or rerun): validated, stored as `requested`, then sent to the scheduler. */
@@ -93,33 +95,21 @@ export class ExecutionLifecycle {
     return outcome;
   }
 
-  /**
-   * Tells notifiers about the execution's current state. Not awaited by the execution path:
-   * notifications are live updates, not state. Order is kept all the same, because everything
-   * this process publishes leaves on one channel in the order it was published.
-   */
+  /** Tells notifiers about the execution's current state (batched, not awaited). */
   notify(row: ExecutionRow): void {
-    void this.publisher
-      .publish(
-        'NotificationCreated',
-        {
-          kind: 'execution',
-          execution_id: row.id,
-          action: row.action_ref,
-          status: row.status,
-          correlation_id: row.correlation_id,
-          worker_id: row.worker_id,
-          created_at: iso(row.created_at) ?? undefined,
-          scheduled_at: iso(row.scheduled_at),
-          started_at: iso(row.started_at),
-          finished_at: iso(row.finished_at),
-          at: new Date().toISOString(),
-        },
-        { correlationId: row.correlation_id },
-      )
-      .catch((error: Error) =>
-        this.logger.warn(`notification for execution ${row.id} not sent: ${error.message}`),
-      );
+    this.notifications.send({
+      kind: 'execution',
+      execution_id: row.id,
+      action: row.action_ref,
+      status: row.status,
+      correlation_id: row.correlation_id,
+      worker_id: row.worker_id,
+      created_at: iso(row.created_at) ?? undefined,
+      scheduled_at: iso(row.scheduled_at),
+      started_at: iso(row.started_at),
+      finished_at: iso(row.finished_at),
+      at: new Date().toISOString(),
+    });
   }
 }
 

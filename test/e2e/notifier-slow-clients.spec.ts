@@ -28,13 +28,17 @@ async function publishNotifications(prefix: string, count: number): Promise<void
         timestamp: now,
         headers: { retry_count: 0, source_service: 'test', trace_id: randomUUID() },
         payload: {
-          kind: 'execution',
-          execution_id: randomUUID(),
-          action: 'load.test',
-          status: 'succeeded',
-          correlation_id: correlationId,
-          created_at: now,
-          at: now,
+          notifications: [
+            {
+              kind: 'execution',
+              execution_id: randomUUID(),
+              action: 'load.test',
+              status: 'succeeded',
+              correlation_id: correlationId,
+              created_at: now,
+              at: now,
+            },
+          ],
         },
       };
       const body = Buffer.from(JSON.stringify(envelope));

@@ -79,7 +79,6 @@ export class RabbitPublisher extends MessagePublisher {
         correlationId: envelope.correlation_id,
         type,
         timestamp: Math.floor(Date.now() / 1000),
-        headers: { 'x-retry-count': 0, 'x-trace-id': envelope.headers.trace_id },
         ...(options.expirationMs !== undefined ? { expiration: String(options.expirationMs) } : {}),
       },
     });

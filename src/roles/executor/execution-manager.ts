@@ -6,6 +6,7 @@ import { DatabaseService } from '../../database/database.service';
 import type { PayloadOf } from '../../domain/messages';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionStore } from '../../executions/execution.store';
+import { NotificationSender } from '../../executions/notification-sender';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
 import { MessagePublisher } from '../../messaging/messaging.port';
@@ -25,18 +26,19 @@ export class ExecutionManager {
     private readonly store: ExecutionStore,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly publisher: MessagePublisher,
+    private readonly notifications: NotificationSender,
   ) {}
 
   @OnMessage(CONSUMERS.executionManager, 'ExecutionStatusChanged')
-  onStatusChanged(@Payload() change: PayloadOf<'ExecutionStatusChanged'>): Promise<void> {
+  onStatusChanged(
+    @Payload() change: PayloadOf<'ExecutionStatusChanged'>,
+    @Ctx() context: MessageContext,
+  ): Promise<void> {
     return this.perExecution.run(change.execution_id, async () => {
       await this.db.whenReady();
       if (change.status === 'running') {
         // The worker claimed it in the database itself (atomically, before acking): announce it.
-        const row = await this.store.get(change.execution_id);
-        if (row && row.status === 'running' && row.attempt === change.attempt) {
-          this.lifecycle.notify(row);
-        }
+        this.announceRunning(change, context.correlationId);
         return;
       }
       await this.lifecycle.transition(
@@ -127,6 +129,24 @@ export class ExecutionManager {
     });
   }
 
+  private announceRunning(
+    change: PayloadOf<'ExecutionStatusChanged'>,
+    correlationId: string,
+  ): void {
+    this.notifications.send({
+      kind: 'execution',
+      execution_id: change.execution_id,
+      action: change.action ?? 'unknown',
+      status: 'running',
+      correlation_id: correlationId,
+      worker_id: change.worker_id ?? null,
+      created_at: change.created_at,
+      scheduled_at: change.scheduled_at,
+      started_at: change.at,
+      at: new Date().toISOString(),
+    });
+  }
+
   private async notifyInquiry(
     inquiryId: string,
     executionId: string,
@@ -134,7 +154,7 @@ export class ExecutionManager {
   ): Promise<void> {
     const row = await this.store.get(executionId);
     if (!row) return;
-    await this.publisher.publish('NotificationCreated', {
+    this.notifications.send({
       kind: 'inquiry',
       inquiry_id: inquiryId,
       execution_id: executionId,

@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
+import { NotificationSender } from '../../executions/notification-sender';
 import { runWithCorrelation } from '../../logging/correlation';
-import { MessagePublisher } from '../../messaging/messaging.port';
 
 const SWEEP_INTERVAL_MS = 1000;
 const BATCH = 100;
@@ -29,7 +29,7 @@ export class InquiryTimeouts implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly db: DatabaseService,
     private readonly lifecycle: ExecutionLifecycle,
-    private readonly publisher: MessagePublisher,
+    private readonly notifications: NotificationSender,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,19 +77,15 @@ export class InquiryTimeouts implements OnApplicationBootstrap, OnApplicationShu
     this.logger.log(`inquiry ${inquiry.id} timed out (execution ${inquiry.execution_id})`);
     if (!outcome.applied && outcome.reason === 'missing') return;
     const action = outcome.applied ? outcome.row.action_ref : await this.actionOf(inquiry);
-    await this.publisher.publish(
-      'NotificationCreated',
-      {
-        kind: 'inquiry',
-        inquiry_id: inquiry.id,
-        execution_id: inquiry.execution_id,
-        action: action ?? 'unknown',
-        status: 'timeout',
-        correlation_id: inquiry.correlation_id,
-        at: new Date().toISOString(),
-      },
-      { correlationId: inquiry.correlation_id },
-    );
+    this.notifications.send({
+      kind: 'inquiry',
+      inquiry_id: inquiry.id,
+      execution_id: inquiry.execution_id,
+      action: action ?? 'unknown',
+      status: 'timeout',
+      correlation_id: inquiry.correlation_id,
+      at: new Date().toISOString(),
+    });
   }
 
   /**

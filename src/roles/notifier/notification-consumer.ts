@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
-import { Notification, NotificationHub } from './notification-hub';
+import type { PayloadOf } from '../../domain/messages';
+import { NotificationHub } from './notification-hub';
 
 /** Reads this instance's own notification queue (every replica sees every notification). */
 @Controller()
@@ -9,7 +10,7 @@ export class NotificationConsumer {
   constructor(private readonly hub: NotificationHub) {}
 
   @OnMessage(CONSUMERS.notifications, 'NotificationCreated')
-  onNotification(@Payload() notification: Notification): void {
-    this.hub.publish(notification);
+  onNotifications(@Payload() batch: PayloadOf<'NotificationCreated'>): void {
+    for (const notification of batch.notifications) this.hub.publish(notification);
   }
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { PayloadOf } from '../../domain/messages';
+import type { Notification } from '../../domain/messages';
 
-export type Notification = PayloadOf<'NotificationCreated'>;
+export type { Notification };
 
 /** The message types live clients receive (and may filter on with `type=`). */
 export const LIVE_MESSAGE_TYPES = ['NotificationCreated'] as const;

@@ -65,12 +65,16 @@ export class ExecutionSupervisor {
       );
       return;
     }
+    const claimed = claim.row;
     await this.publisher.publish('ExecutionStatusChanged', {
       execution_id: request.execution_id,
+      action: request.action,
+      created_at: new Date(claimed.created_at).toISOString(),
+      scheduled_at: claimed.scheduled_at && new Date(claimed.scheduled_at).toISOString(),
       status: 'running',
       attempt: request.attempt,
       worker_id: this.workerId,
-      at: new Date().toISOString(),
+      at: new Date(claimed.started_at ?? Date.now()).toISOString(),
     });
     const controller = new AbortController();
     const timer = setTimeout(
