@@ -6,6 +6,7 @@ import {
   sourcesOf,
   TERMINAL_STATUSES,
 } from '../domain/execution-status';
+import { TickBatcher } from '../common/tick-batcher';
 import { DatabaseService } from '../database/database.service';
 import { ExecutionRow } from './execution-view';
 
@@ -94,6 +95,7 @@ export class ExecutionStore {
   /**
    * Moves an execution to `to` only from a status the state machine allows, in one statement,
    * so two processes racing cannot both win. Applying the same transition twice is a no-op.
+   * Transitions to the same status made in the same turn share that statement.
    */
   async transition(
     id: string,
@@ -101,36 +103,13 @@ export class ExecutionStore {
     fields: TransitionFields = {},
     guard: TransitionGuard = {},
   ): Promise<TransitionOutcome> {
-    const params: unknown[] = [id, to, sourcesOf(to)];
-    const sets = ['status = $2', 'updated_at = now()'];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
-    if (to === 'scheduled') sets.push('scheduled_at = now()');
-    if (to === 'running') sets.push('started_at = COALESCE(started_at, now())');
-    if (TERMINAL_STATUSES.includes(to)) sets.push('finished_at = now()');
-    if (to === 'requested') {
-      // Back to the scheduler (its worker was lost): forget the assignment.
-      sets.push('worker_id = NULL', 'scheduled_at = NULL', 'dispatch_after = now()');
+    let batcher = this.batchers.get(to);
+    if (!batcher) {
+      batcher = new TickBatcher((requests) => this.applyBatch(to, requests));
+      this.batchers.set(to, batcher);
     }
-    if (fields.result !== undefined) set('result', JSON.stringify(fields.result));
-    if (fields.error !== undefined) set('error', fields.error);
-    if (fields.workerId !== undefined) set('worker_id', fields.workerId);
-    const where = ['id = $1', 'status = ANY($3)'];
-    if (guard.attempt !== undefined) {
-      params.push(guard.attempt);
-      where.push(`attempt = $${params.length}`);
-    }
-    if (guard.workerId !== undefined) {
-      params.push(guard.workerId);
-      where.push(`worker_id = $${params.length}`);
-    }
-    const rows = await this.db.query<ExecutionRow>(
-      `UPDATE execution SET ${sets.join(', ')} WHERE ${where.join(' AND ')} RETURNING ${EXECUTION_COLUMNS}`,
-      params,
-    );
-    if (rows.length > 0) return { applied: true, row: rows[0] };
+    const row = await batcher.add({ id, fields, guard });
+    if (row) return { applied: true, row };
 
     // Not applied: find out why (the unusual path, so the extra read is fine).
     const current = await this.get(id);
@@ -146,4 +125,63 @@ export class ExecutionStore {
       current: current.status,
     };
   }
+
+  private readonly batchers = new Map<
+    ExecutionStatus,
+    TickBatcher<TransitionRequest, ExecutionRow | undefined>
+  >();
+
+  /** One UPDATE for every transition to `to` asked for in this turn; undefined where refused. */
+  private async applyBatch(
+    to: ExecutionStatus,
+    requests: TransitionRequest[],
+  ): Promise<Array<ExecutionRow | undefined>> {
+    const sets = ['status = $1', 'updated_at = now()'];
+    if (to === 'scheduled') sets.push('scheduled_at = now()');
+    if (to === 'running') sets.push('started_at = COALESCE(e.started_at, now())');
+    if (TERMINAL_STATUSES.includes(to)) sets.push('finished_at = now()');
+    if (to === 'requested') {
+      // Back to the scheduler (its worker was lost): forget the assignment.
+      sets.push('worker_id = NULL', 'scheduled_at = NULL', 'dispatch_after = now()');
+    } else {
+      sets.push('worker_id = COALESCE(u.worker_id, e.worker_id)');
+    }
+    sets.push('result = COALESCE(u.result, e.result)', 'error = COALESCE(u.error, e.error)');
+    const rows = await this.db.query<ExecutionRow>(
+      `UPDATE execution e SET ${sets.join(', ')}
+         FROM unnest($3::uuid[], $4::jsonb[], $5::text[], $6::uuid[], $7::int[], $8::uuid[])
+              AS u(id, result, error, worker_id, attempt, guard_worker)
+        WHERE e.id = u.id AND e.status = ANY($2)
+          AND (u.attempt IS NULL OR e.attempt = u.attempt)
+          AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
+        RETURNING ${EXECUTION_COLUMNS.split(',')
+          .map((c) => `e.${c.trim()}`)
+          .join(', ')}`,
+      [
+        to,
+        sourcesOf(to),
+        requests.map((r) => r.id),
+        requests.map((r) =>
+          r.fields.result === undefined ? null : JSON.stringify(r.fields.result),
+        ),
+        requests.map((r) => r.fields.error ?? null),
+        requests.map((r) => r.fields.workerId ?? null),
+        requests.map((r) => r.guard.attempt ?? null),
+        requests.map((r) => r.guard.workerId ?? null),
+      ],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    // The same execution twice in one batch: only the first request gets the row.
+    return requests.map((r) => {
+      const row = byId.get(r.id);
+      byId.delete(r.id);
+      return row;
+    });
+  }
+}
+
+interface TransitionRequest {
+  id: string;
+  fields: TransitionFields;
+  guard: TransitionGuard;
 }

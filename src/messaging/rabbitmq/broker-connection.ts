@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { AppConfig, redactUrl } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { coalesceAmqpFrames } from './coalesce-frames';
 
 /** Name of the managed channel worker executions are consumed on (prefetch = capacity). */
 export const WORKER_CHANNEL = 'worker';
@@ -22,6 +23,7 @@ export class BrokerConnection implements OnApplicationShutdown {
   private closing = false;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    coalesceAmqpFrames();
     this.address = redactUrl(config.messaging.url);
     const channels: Record<string, { prefetchCount: number }> = {};
     if (config.roles.includes('worker')) {

@@ -7,7 +7,7 @@ import { DatabaseService } from '../../database/database.service';
 import type { PayloadOf } from '../../domain/messages';
 import { ActionCatalog, ActionInfo } from '../../executions/action-catalog';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
-import { EXECUTION_COLUMNS, ExecutionStore } from '../../executions/execution.store';
+import { ExecutionStore } from '../../executions/execution.store';
 import { ExecutionRow } from '../../executions/execution-view';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
@@ -57,13 +57,13 @@ export class ExecutionScheduler {
       await this.resendOrDefer(request, action, context.correlationId, pick);
       return;
     }
-    const [row] = await this.db.query<ExecutionRow>(
-      `UPDATE execution SET status = 'scheduled', worker_id = $2, scheduled_at = now(),
-              updated_at = now()
-        WHERE id = $1 AND status = 'requested' AND attempt = $3
-        RETURNING ${EXECUTION_COLUMNS}`,
-      [request.execution_id, pick.workerId, request.attempt],
+    const outcome = await this.store.transition(
+      request.execution_id,
+      'scheduled',
+      { workerId: pick.workerId },
+      { attempt: request.attempt },
     );
+    const row = outcome.applied ? outcome.row : undefined;
     if (!row) {
       this.pool.release(pick.workerId);
       await this.resendOrDefer(request, action, context.correlationId);
