@@ -3,6 +3,7 @@ import { ExecutionsModule } from '../../executions/executions.module';
 import { DeadLetterHandler } from './dead-letter-handler';
 import { DeadWorkerReaper } from './dead-worker-reaper';
 import { EnforcementProcessor } from './enforcement-processor';
+import { EventRecorder } from './event-recorder';
 import { ExecutionManager } from './execution-manager';
 import { ExecutionScheduler } from './execution-scheduler';
 import { InquiryTimeouts } from './inquiry-timeouts';
@@ -18,6 +19,13 @@ import { WorkerPool } from './worker-pool';
 @Module({
   imports: [ExecutionsModule],
   controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
-  providers: [RuleCache, WorkerPool, RequestedSweeper, DeadWorkerReaper, InquiryTimeouts],
+  providers: [
+    RuleCache,
+    EventRecorder,
+    WorkerPool,
+    RequestedSweeper,
+    DeadWorkerReaper,
+    InquiryTimeouts,
+  ],
 })
 export class ExecutorModule {}
