@@ -116,18 +116,32 @@ export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, value);
 }
 
-export const envelopeSchema = z.object({
-  message_id: z.string().min(1),
-  correlation_id: z.string().min(1),
-  message_type: z.string(),
-  version: z.string(),
-  timestamp: z.string(),
-  headers: z
-    .object({ retry_count: z.number().int().min(0).default(0) })
-    .catchall(z.unknown())
-    .default({ retry_count: 0 }),
-  payload: z.unknown(),
-});
+/**
+ * Checks the envelope of a received message (by hand: it runs for every message, and its shape
+ * is small and fixed). Fills in `headers.retry_count` when missing. Returns the problem, if any.
+ */
+export function envelopeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return 'not a JSON object';
+  }
+  const e = value as Record<string, unknown>;
+  for (const field of ['message_id', 'correlation_id', 'message_type', 'version', 'timestamp']) {
+    if (typeof e[field] !== 'string' || (e[field] as string).length === 0) {
+      return `${field} must be a non-empty string`;
+    }
+  }
+  if (!('payload' in e)) return 'payload is missing';
+  if (e.headers === undefined) e.headers = {};
+  if (typeof e.headers !== 'object' || e.headers === null || Array.isArray(e.headers)) {
+    return 'headers must be an object';
+  }
+  const headers = e.headers as Record<string, unknown>;
+  headers.retry_count ??= 0;
+  if (!Number.isInteger(headers.retry_count) || (headers.retry_count as number) < 0) {
+    return 'headers.retry_count must be a whole number';
+  }
+  return undefined;
+}
 
 /** Human-readable reason a payload does not fit its schema, or undefined when it fits. */
 export function payloadProblem(type: MessageType, payload: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { currentCorrelation } from './correlation';
@@ -29,6 +29,8 @@ export class LoggingModule {
       module: LoggingModule,
       imports: [
         LoggerModule.forRoot({
+          // The webhook path is the hot one: no per-request logger there (errors still log).
+          exclude: [{ method: RequestMethod.POST, path: 'api/v1/webhooks/:triggerRef' }],
           pinoHttp: {
             ...pinoOptions(config),
             genReqId: (req: IncomingMessage, res: ServerResponse) => {

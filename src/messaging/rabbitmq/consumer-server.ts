@@ -10,7 +10,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { envelopeSchema, isMessageType, payloadProblem } from '../../domain/messages';
+import { envelopeProblem, isMessageType, payloadProblem } from '../../domain/messages';
 import type { Envelope, MessageType } from '../../domain/messages';
 import { runWithCorrelation } from '../../logging/correlation';
 import { MetricsService } from '../../metrics/metrics.service';
@@ -340,12 +340,16 @@ export class AttuneTransportServer
         `body is not JSON: ${(error as Error).message}`,
       );
     }
-    const parsed = envelopeSchema.safeParse(raw);
-    if (!parsed.success) {
-      const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return this.deadLetter(running, msg, 'invalid-envelope', `not an Attune envelope: ${why}`);
+    const malformed = envelopeProblem(raw);
+    if (malformed) {
+      return this.deadLetter(
+        running,
+        msg,
+        'invalid-envelope',
+        `not an Attune envelope: ${malformed}`,
+      );
     }
-    const envelope = parsed.data as Envelope;
+    const envelope = raw as Envelope;
     const type = envelope.message_type;
     if (!isMessageType(type)) {
       return this.deadLetter(running, msg, 'unknown-type', `unknown message type '${type}'`);

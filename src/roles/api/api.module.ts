@@ -1,6 +1,7 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ExecutionsModule } from '../../executions/executions.module';
 import { ActionsController } from './actions/actions.controller';
+import { CorrelationMiddleware } from './common/correlation.middleware';
 import { ActionsService } from './actions/actions.service';
 import { DlqController } from './dlq/dlq.controller';
 import { DlqService } from './dlq/dlq.service';
@@ -24,22 +25,24 @@ import { WebhooksService } from './webhooks/webhooks.service';
 import { WorkersController } from './workers/workers.controller';
 import { WorkersService } from './workers/workers.service';
 
+const CONTROLLERS = [
+  TriggersController,
+  ActionsController,
+  RulesController,
+  SensorsController,
+  WebhooksController,
+  ExecutionsController,
+  EventsController,
+  EnforcementsController,
+  WorkersController,
+  InquiriesController,
+  DlqController,
+];
+
 /** The REST API under /api/v1 (OpenAPI at /api/docs, see openapi.ts). */
 @Module({
   imports: [ExecutionsModule],
-  controllers: [
-    TriggersController,
-    ActionsController,
-    RulesController,
-    SensorsController,
-    WebhooksController,
-    ExecutionsController,
-    EventsController,
-    EnforcementsController,
-    WorkersController,
-    InquiriesController,
-    DlqController,
-  ],
+  controllers: CONTROLLERS,
   providers: [
     TriggerCatalog,
     TriggersService,
@@ -55,4 +58,8 @@ import { WorkersService } from './workers/workers.service';
     DlqService,
   ],
 })
-export class ApiModule {}
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(CorrelationMiddleware).forRoutes(...CONTROLLERS);
+  }
+}

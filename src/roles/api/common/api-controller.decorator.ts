@@ -1,15 +1,15 @@
-import { applyDecorators, Controller, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorBody } from './api-errors';
 import { ApiExceptionFilter } from './api-exception.filter';
-import { CorrelationInterceptor } from './correlation.interceptor';
-import { JsonBodyInterceptor } from './json-body.interceptor';
+import { JsonBodyGuard } from './json-body.guard';
 import { API_VALIDATION_PIPE } from './validation';
 
 export const API_PREFIX = 'api/v1';
 
 /**
- * A controller under /api/v1 with the API's validation, error mapping and correlation scope.
+ * A controller under /api/v1 with the API's validation and error mapping (its correlation scope
+ * comes from CorrelationMiddleware, applied in ApiModule).
  * Applied per controller rather than app-wide: the same app also runs message handlers.
  */
 export function ApiController(path: string, tag: string): ClassDecorator {
@@ -18,7 +18,7 @@ export function ApiController(path: string, tag: string): ClassDecorator {
     ApiTags(tag),
     UsePipes(API_VALIDATION_PIPE),
     UseFilters(ApiExceptionFilter),
-    UseInterceptors(CorrelationInterceptor, JsonBodyInterceptor),
+    UseGuards(JsonBodyGuard),
     ApiBadRequestResponse({
       type: ApiErrorBody,
       description: 'Invalid input; each problem listed',

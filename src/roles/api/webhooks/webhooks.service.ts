@@ -24,7 +24,7 @@ export class WebhooksService {
       assertNoProblems(checkAgainst(trigger.payloadSchema, payload, 'payload'));
     }
     const eventId = randomUUID();
-    // The correlation id is the request's (see CorrelationInterceptor).
+    // The correlation id is the request's (see CorrelationMiddleware).
     await this.publisher.publish('EventCreated', {
       event_id: eventId,
       trigger: trigger.ref,

@@ -1,27 +1,25 @@
 import {
-  CallHandler,
+  CanActivate,
   ExecutionContext,
   Injectable,
-  NestInterceptor,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { Observable } from 'rxjs';
 
 /**
  * Only JSON bodies are parsed; any other body would reach the handlers as "no body" (a webhook
  * would then publish an empty payload). Refuse it instead, saying what is expected.
  */
 @Injectable()
-export class JsonBodyInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+export class JsonBodyGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<IncomingMessage & { body?: unknown }>();
     if (request.body === undefined && hasBody(request)) {
       throw new UnsupportedMediaTypeException(
         `the request body must be JSON (content-type: application/json), not ${request.headers['content-type'] ?? 'untyped'}`,
       );
     }
-    return next.handle();
+    return true;
   }
 }
 
