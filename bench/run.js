@@ -150,7 +150,7 @@ async function main() {
         runBaselinePhase(config, { ...common, label: 'baseline-rate', rate, n: count }),
       );
       await phase(`attune all-in-one @ ${rate}/s`, () =>
-        attune('allinone-rate', TOPOLOGIES.allinone, count, rate),
+        attune('allinone-rate', TOPOLOGIES.allinone, count, rate, config.profile),
       );
     }
   }

@@ -66,16 +66,24 @@ export class ExecutionSupervisor {
       return;
     }
     const claimed = claim.row;
-    await this.publisher.publish('ExecutionStatusChanged', {
-      execution_id: request.execution_id,
-      action: request.action,
-      created_at: new Date(claimed.created_at).toISOString(),
-      scheduled_at: claimed.scheduled_at && new Date(claimed.scheduled_at).toISOString(),
-      status: 'running',
-      attempt: request.attempt,
-      worker_id: this.workerId,
-      at: new Date(claimed.started_at ?? Date.now()).toISOString(),
-    });
+    // Not awaited: the claim above is the record that it started; this report only lets the
+    // executor announce it, and it leaves before the completion on the same channel.
+    void this.publisher
+      .publish('ExecutionStatusChanged', {
+        execution_id: request.execution_id,
+        action: request.action,
+        created_at: new Date(claimed.created_at).toISOString(),
+        scheduled_at: claimed.scheduled_at && new Date(claimed.scheduled_at).toISOString(),
+        status: 'running',
+        attempt: request.attempt,
+        worker_id: this.workerId,
+        at: new Date(claimed.started_at ?? Date.now()).toISOString(),
+      })
+      .catch((error: Error) =>
+        this.logger.warn(
+          `could not report execution ${request.execution_id} running: ${error.message}`,
+        ),
+      );
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort('timeout' satisfies StopReason),
