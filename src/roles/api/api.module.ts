@@ -25,13 +25,14 @@ import { WebhooksService } from './webhooks/webhooks.service';
 import { WorkersController } from './workers/workers.controller';
 import { WorkersService } from './workers/workers.service';
 
+/** Routes match in this order: the hot ones (webhooks, manual runs) first. */
 const CONTROLLERS = [
+  WebhooksController,
+  ExecutionsController,
   TriggersController,
   ActionsController,
   RulesController,
   SensorsController,
-  WebhooksController,
-  ExecutionsController,
   EventsController,
   EnforcementsController,
   WorkersController,
