@@ -1,13 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
+import { PeriodicTask } from '../../database/periodic-task';
 import { sourcesOf } from '../../domain/execution-status';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionRow } from '../../executions/execution-view';
@@ -27,60 +22,47 @@ const RETURNING = `id, action_ref, status, parameters, result, error, worker_id,
  * every pass, so a reaper that died half-way is finished by the next one.
  */
 @Injectable()
-export class DeadWorkerReaper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('DeadWorkerReaper');
-  private timer?: NodeJS.Timeout;
-  private running = false;
+export class DeadWorkerReaper extends PeriodicTask {
+  protected readonly logger = new Logger('DeadWorkerReaper');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: DatabaseService,
+    db: DatabaseService,
     private readonly lifecycle: ExecutionLifecycle,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.db.whenReady().then(() => {
-      this.timer = setInterval(() => void this.reap(), this.config.worker.heartbeatMs);
-    });
+  ) {
+    super(db, config.worker.heartbeatMs);
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  async reap(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      const staleAfterS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
-      // manager.query answers [rows, count] for UPDATE … RETURNING (TypeORM), rows for SELECT.
-      const rescued = await this.db.dataSource.transaction(async (manager) => {
-        const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [
-          REAPER_LOCK_KEY,
-        ]);
-        if (!locked) return undefined;
-        const [dead]: [Array<{ id: string; name: string }>] = await manager.query(
-          `UPDATE worker SET status = 'inactive'
+  protected async runOnce(): Promise<void> {
+    const staleAfterS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
+    // manager.query answers [rows, count] for UPDATE … RETURNING (TypeORM), rows for SELECT.
+    const rescued = await this.db.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [
+        REAPER_LOCK_KEY,
+      ]);
+      if (!locked) return undefined;
+      const [dead]: [Array<{ id: string; name: string }>] = await manager.query(
+        `UPDATE worker SET status = 'inactive'
             WHERE status IN ('active', 'draining')
               AND heartbeat_at < now() - make_interval(secs => $1)
             RETURNING id, name`,
-          [staleAfterS],
+        [staleAfterS],
+      );
+      for (const worker of dead) {
+        this.logger.warn(
+          `worker ${worker.name} (${worker.id}) missed ${HEARTBEAT_MISSES_ALLOWED} heartbeats: inactive`,
         );
-        for (const worker of dead) {
-          this.logger.warn(
-            `worker ${worker.name} (${worker.id}) missed ${HEARTBEAT_MISSES_ALLOWED} heartbeats: inactive`,
-          );
-        }
-        const onInactive = `worker_id IN (SELECT id FROM worker WHERE status = 'inactive')`;
-        const [rescheduled] = await manager.query(
-          `UPDATE execution SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
+      }
+      const onInactive = `worker_id IN (SELECT id FROM worker WHERE status = 'inactive')`;
+      const [rescheduled] = await manager.query(
+        `UPDATE execution SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
                   dispatch_after = now(), updated_at = now()
             WHERE status = 'scheduled' AND status = ANY($1) AND ${onInactive}
             RETURNING ${RETURNING}`,
-          [sourcesOf('requested')],
-        );
-        const [retried] = await manager.query(
-          `UPDATE execution e SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
+        [sourcesOf('requested')],
+      );
+      const [retried] = await manager.query(
+        `UPDATE execution e SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
                   started_at = NULL, attempt = e.attempt + 1, dispatch_after = now(),
                   updated_at = now()
              FROM action a
@@ -89,30 +71,24 @@ export class DeadWorkerReaper implements OnApplicationBootstrap, OnApplicationSh
             RETURNING ${RETURNING.split(', ')
               .map((c) => `e.${c.trim()}`)
               .join(', ')}`,
-        );
-        const [abandoned] = await manager.query(
-          `UPDATE execution SET status = 'abandoned', finished_at = now(), updated_at = now(),
+      );
+      const [abandoned] = await manager.query(
+        `UPDATE execution SET status = 'abandoned', finished_at = now(), updated_at = now(),
                   error = 'its worker stopped heartbeating while it ran'
             WHERE status IN ('running') AND status = ANY($1) AND ${onInactive}
             RETURNING ${RETURNING}`,
-          [sourcesOf('abandoned')],
-        );
-        return { rescheduled, retried, abandoned } as Record<string, ExecutionRow[]>;
-      });
-      if (!rescued) return;
-      for (const row of rescued.abandoned) await this.announce(row, false);
-      for (const row of [...rescued.rescheduled, ...rescued.retried])
-        await this.announce(row, true);
-      const counts = Object.entries(rescued)
-        .filter(([, rows]) => rows.length > 0)
-        .map(([kind, rows]) => `${rows.length} ${kind}`);
-      if (counts.length > 0)
-        this.logger.warn(`rescued executions of lost workers: ${counts.join(', ')}`);
-    } catch (error) {
-      this.logger.warn(`reaping failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
+        [sourcesOf('abandoned')],
+      );
+      return { rescheduled, retried, abandoned } as Record<string, ExecutionRow[]>;
+    });
+    if (!rescued) return;
+    for (const row of rescued.abandoned) await this.announce(row, false);
+    for (const row of [...rescued.rescheduled, ...rescued.retried]) await this.announce(row, true);
+    const counts = Object.entries(rescued)
+      .filter(([, rows]) => rows.length > 0)
+      .map(([kind, rows]) => `${rows.length} ${kind}`);
+    if (counts.length > 0)
+      this.logger.warn(`rescued executions of lost workers: ${counts.join(', ')}`);
   }
 
   private announce(row: ExecutionRow, reschedule: boolean): Promise<void> {

@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
+import { PeriodicTask } from '../../database/periodic-task';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { NotificationSender } from '../../executions/notification-sender';
 import { runWithCorrelation } from '../../logging/correlation';
@@ -21,52 +22,31 @@ interface ExpiredInquiry {
  * recording, exactly one of the two wins.
  */
 @Injectable()
-export class InquiryTimeouts implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('InquiryTimeouts');
-  private timer?: NodeJS.Timeout;
-  private running = false;
+export class InquiryTimeouts extends PeriodicTask {
+  protected readonly logger = new Logger('InquiryTimeouts');
 
   constructor(
-    private readonly db: DatabaseService,
+    db: DatabaseService,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly notifications: NotificationSender,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.db.whenReady().then(() => {
-      this.timer = setInterval(() => void this.tick(), SWEEP_INTERVAL_MS);
-    });
+  ) {
+    super(db, SWEEP_INTERVAL_MS);
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  /** One sweep; returns how many inquiries timed out. */
-  async tick(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
-    try {
-      const expired = await this.db.query<ExpiredInquiry>(
-        `UPDATE inquiry SET status = 'timeout'
+  protected async runOnce(): Promise<void> {
+    const expired = await this.db.query<ExpiredInquiry>(
+      `UPDATE inquiry SET status = 'timeout'
           WHERE status = 'pending' AND id IN (
                 SELECT id FROM inquiry WHERE status = 'pending' AND timeout_at <= now()
                  ORDER BY timeout_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
           RETURNING id, execution_id, correlation_id, timeout_at`,
+    );
+    for (const inquiry of expired) {
+      await runWithCorrelation({ correlationId: inquiry.correlation_id }, () =>
+        this.timeOut(inquiry),
       );
-      for (const inquiry of expired) {
-        await runWithCorrelation({ correlationId: inquiry.correlation_id }, () =>
-          this.timeOut(inquiry),
-        );
-      }
-      await this.finishInterruptedSweeps();
-      return expired.length;
-    } catch (error) {
-      this.logger.warn(`inquiry timeout sweep failed: ${(error as Error).message}`);
-      return 0;
-    } finally {
-      this.running = false;
     }
+    await this.finishInterruptedSweeps();
   }
 
   private async timeOut(inquiry: ExpiredInquiry): Promise<void> {

@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
+import { PeriodicTask } from '../../database/periodic-task';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { runWithCorrelation } from '../../logging/correlation';
 import { NEXT_DISPATCH_SQL } from './dispatch-backoff';
@@ -14,60 +15,40 @@ const BATCH = 500;
  * When a worker (re-)registers, everything waiting is offered at once.
  */
 @Injectable()
-export class RequestedSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('RequestedSweeper');
-  private timer?: NodeJS.Timeout;
-  private running = false;
+export class RequestedSweeper extends PeriodicTask {
+  protected readonly logger = new Logger('RequestedSweeper');
   /** undefined until the first sweep; null while no worker is active. */
   private lastWorkerRegistration: string | null | undefined;
 
   constructor(
-    private readonly db: DatabaseService,
+    db: DatabaseService,
     private readonly lifecycle: ExecutionLifecycle,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.db.whenReady().then(() => {
-      this.timer = setInterval(() => void this.tick(), SWEEP_INTERVAL_MS);
-    });
+  ) {
+    super(db, SWEEP_INTERVAL_MS);
   }
 
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  /** One sweep; returns how many executions were offered again. */
-  async tick(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
-    try {
-      await this.offerWaitingWhenAWorkerArrives();
-      const due = await this.db.query<{
-        id: string;
-        action_ref: string;
-        attempt: number;
-        correlation_id: string;
-      }>(
-        `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
+  protected async runOnce(): Promise<void> {
+    await this.offerWaitingWhenAWorkerArrives();
+    const due = await this.db.query<{
+      id: string;
+      action_ref: string;
+      attempt: number;
+      correlation_id: string;
+    }>(
+      `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
                 dispatch_attempts = dispatch_attempts + 1
           WHERE id IN (SELECT id FROM execution
                         WHERE status = 'requested' AND dispatch_after <= now()
                         ORDER BY dispatch_after LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
           RETURNING id, action_ref, attempt, correlation_id`,
+    );
+    for (const row of due) {
+      await runWithCorrelation({ correlationId: row.correlation_id }, () =>
+        this.lifecycle.requestScheduling(row),
       );
-      for (const row of due) {
-        await runWithCorrelation({ correlationId: row.correlation_id }, () =>
-          this.lifecycle.requestScheduling(row),
-        );
-      }
-      if (due.length > 0)
-        this.logger.log(`offered ${due.length} waiting execution(s) to the scheduler again`);
-      return due.length;
-    } catch (error) {
-      this.logger.warn(`sweep failed: ${(error as Error).message}`);
-      return 0;
-    } finally {
-      this.running = false;
+    }
+    if (due.length > 0) {
+      this.logger.log(`offered ${due.length} waiting execution(s) to the scheduler again`);
     }
   }
 
