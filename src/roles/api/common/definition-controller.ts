@@ -1,0 +1,110 @@
+import {
+  applyDecorators,
+  Body,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Put,
+  Query,
+  Type,
+} from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+} from '@nestjs/swagger';
+import { ApiController } from './api-controller.decorator';
+import { ApiErrorBody } from './api-errors';
+import { Page, PaginationQueryDto } from './pagination';
+import { RefPipe } from './ref';
+
+/** What a definition resource's service offers (triggers, actions, rules, sensors). */
+export interface DefinitionService<View, Create, Replace> {
+  list(query: PaginationQueryDto): Promise<Page<View>>;
+  get(ref: string): Promise<View>;
+  create(dto: Create): Promise<View>;
+  replace(ref: string, dto: Replace): Promise<View>;
+  remove(ref: string): Promise<void>;
+}
+
+export interface DefinitionRoutes<View, Create, Replace> {
+  /** URL segment under /api/v1, also the OpenAPI tag. */
+  path: string;
+  service: Type<DefinitionService<View, Create, Replace>>;
+  create: Type<Create>;
+  replace: Type<Replace>;
+  view: Type<View>;
+  page: Type<Page<View>>;
+  /** When creating can name other definitions that may not exist. */
+  unknownOnCreate?: string;
+  /** Why deleting may be refused. */
+  removeConflict: string;
+}
+
+/**
+ * CRUD by ref for one definition resource; each resource's controller extends the class this
+ * returns. Validation and OpenAPI read the DTO types from the parameter types recorded below
+ * (a generic method would record only Object).
+ */
+export function DefinitionController<View, Create, Replace>(
+  routes: DefinitionRoutes<View, Create, Replace>,
+) {
+  @ApiController(routes.path, routes.path)
+  class DefinitionRoutesController {
+    constructor(
+      @Inject(routes.service) readonly definitions: DefinitionService<View, Create, Replace>,
+    ) {}
+
+    @Get()
+    @ApiOkResponse({ type: routes.page })
+    list(@Query() query: PaginationQueryDto) {
+      return this.definitions.list(query);
+    }
+
+    @Get(':ref')
+    @ApiOkResponse({ type: routes.view })
+    @ApiNotFoundResponse({ type: ApiErrorBody })
+    get(@Param('ref', RefPipe) ref: string) {
+      return this.definitions.get(ref);
+    }
+
+    @Post()
+    @ApiCreatedResponse({ type: routes.view })
+    @applyDecorators(
+      ...(routes.unknownOnCreate
+        ? [ApiNotFoundResponse({ type: ApiErrorBody, description: routes.unknownOnCreate })]
+        : []),
+    )
+    @ApiConflictResponse({ type: ApiErrorBody, description: 'Duplicate ref or core pack' })
+    create(@Body() dto: Create) {
+      return this.definitions.create(dto);
+    }
+
+    @Put(':ref')
+    @ApiOkResponse({ type: routes.view })
+    @ApiNotFoundResponse({ type: ApiErrorBody })
+    @ApiConflictResponse({ type: ApiErrorBody, description: 'Core pack is read-only' })
+    replace(@Param('ref', RefPipe) ref: string, @Body() dto: Replace) {
+      return this.definitions.replace(ref, dto);
+    }
+
+    @Delete(':ref')
+    @HttpCode(204)
+    @ApiNoContentResponse()
+    @ApiNotFoundResponse({ type: ApiErrorBody })
+    @ApiConflictResponse({ type: ApiErrorBody, description: routes.removeConflict })
+    async remove(@Param('ref', RefPipe) ref: string): Promise<void> {
+      await this.definitions.remove(ref);
+    }
+  }
+
+  const prototype = DefinitionRoutesController.prototype;
+  Reflect.defineMetadata('design:paramtypes', [routes.create], prototype, 'create');
+  Reflect.defineMetadata('design:paramtypes', [String, routes.replace], prototype, 'replace');
+  return DefinitionRoutesController;
+}
