@@ -110,7 +110,6 @@ export const MESSAGE_SCHEMAS = {
 
 export type MessageType = keyof typeof MESSAGE_SCHEMAS;
 export type PayloadOf<T extends MessageType> = z.infer<(typeof MESSAGE_SCHEMAS)[T]>;
-export const MESSAGE_TYPES = Object.keys(MESSAGE_SCHEMAS) as MessageType[];
 
 export function isMessageType(value: unknown): value is MessageType {
   return typeof value === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, value);

@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
-import { currentCorrelation } from './correlation';
+import { correlationIdFrom, currentCorrelation } from './correlation';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Pino options shared by the Nest logger and anything logging before Nest is up. */
 export function pinoOptions(config: AppConfig) {
@@ -35,8 +33,7 @@ export class LoggingModule {
             ...pinoOptions(config),
             genReqId: (req: IncomingMessage, res: ServerResponse) => {
               const given = req.headers[CORRELATION_HEADER];
-              // Correlation ids are stored as uuid columns: anything else gets a fresh one.
-              const id = typeof given === 'string' && UUID.test(given) ? given : randomUUID();
+              const id = correlationIdFrom(given);
               res.setHeader(CORRELATION_HEADER, id);
               return id;
             },

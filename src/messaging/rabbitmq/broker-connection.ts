@@ -3,10 +3,8 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { AppConfig, redactUrl } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { CONSUMERS } from '../consumer-components';
 import { coalesceAmqpFrames } from './coalesce-frames';
-
-/** Name of the managed channel worker executions are consumed on (prefetch = capacity). */
-export const WORKER_CHANNEL = 'worker';
 
 /**
  * The one managed RabbitMQ connection of this process (golevelup's AmqpConnection over
@@ -27,7 +25,8 @@ export class BrokerConnection implements OnApplicationShutdown {
     this.address = redactUrl(config.messaging.url);
     const channels: Record<string, { prefetchCount: number }> = {};
     if (config.roles.includes('worker')) {
-      channels[WORKER_CHANNEL] = { prefetchCount: config.worker.capacity };
+      // The worker's own channel: its prefetch is its capacity.
+      channels[CONSUMERS.workerExecutions.channel] = { prefetchCount: config.worker.capacity };
     }
     this.amqp = new AmqpConnection({
       uri: config.messaging.url,

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import { runWithCorrelation } from '../../../logging/correlation';
+import { correlationIdFrom, runWithCorrelation } from '../../../logging/correlation';
 import { CORRELATION_HEADER } from '../../../logging/logging.module';
-import { isUuid } from './uuid';
 
 /**
  * Runs each API request in a correlation scope whose id is the request's x-correlation-id, so
@@ -20,7 +18,7 @@ export class CorrelationMiddleware implements NestMiddleware {
   ): void {
     // The request logger (where it runs) has already picked one: keep them the same.
     const given = request.id ?? request.headers[CORRELATION_HEADER];
-    const correlationId = isUuid(given) ? given : randomUUID();
+    const correlationId = correlationIdFrom(given);
     request.id = correlationId;
     response.setHeader(CORRELATION_HEADER, correlationId);
     runWithCorrelation({ correlationId }, next);

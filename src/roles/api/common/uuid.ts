@@ -1,12 +1,9 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { InvalidInputException } from './api-errors';
 
-/** Any RFC 4122 layout (PostgreSQL's uuid type accepts every version). */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid, UUID_PATTERN } from '../../../logging/correlation';
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID_PATTERN.test(value);
-}
+export { isUuid, UUID_PATTERN };
 
 /** Path parameter holding an id: a malformed one is a 400, not a database error. */
 @Injectable()
