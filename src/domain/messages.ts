@@ -83,6 +83,8 @@ export const MESSAGE_SCHEMAS = {
     worker_id: uuid.optional(),
     result: z.unknown().optional(),
     error: z.string().optional(),
+    /** false: finished before its `running` report left, so none was sent (announce it first). */
+    running_reported: z.boolean().optional(),
     at: isoTime,
   }),
   ExecutionCancelRequested: z.object({

@@ -17,6 +17,8 @@ export interface NewExecution {
   correlationId: string;
   enforcementId?: string | null;
   rerunOf?: string | null;
+  /** Stored `scheduled` on this worker at once (the executor picked it while creating it). */
+  workerId?: string;
 }
 
 export interface TransitionFields {

@@ -28,6 +28,7 @@ export interface EventToRecord {
 /**
  * Stores events with their enforcements and executions: each event atomically (one statement
  * for all of it), and every event that arrives in the same turn in that same statement.
+ * Executions with a worker picked are stored `scheduled` on it, the others `requested`.
  */
 @Injectable()
 export class EventRecorder {
@@ -67,12 +68,15 @@ export class EventRecorder {
           WHERE u.event_id IN (SELECT id FROM ev)
        ), ex AS (
          INSERT INTO execution (id, action_ref, status, parameters, correlation_id, enforcement_id,
-                                dispatch_after)
-         SELECT u.id, u.action_ref, 'requested', u.parameters, u.correlation_id, u.enforcement_id,
-                ${FIRST_REDISPATCH_SQL}
+                                worker_id, scheduled_at, dispatch_after)
+         SELECT u.id, u.action_ref,
+                CASE WHEN u.worker_id IS NULL THEN 'requested' ELSE 'scheduled' END,
+                u.parameters, u.correlation_id, u.enforcement_id, u.worker_id,
+                CASE WHEN u.worker_id IS NULL THEN NULL ELSE now() END, ${FIRST_REDISPATCH_SQL}
            FROM unnest($15::uuid[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[],
-                       $20::uuid[])
-                AS u(id, action_ref, parameters, correlation_id, enforcement_id, event_id)
+                       $20::uuid[], $21::uuid[])
+                AS u(id, action_ref, parameters, correlation_id, enforcement_id, event_id,
+                     worker_id)
           WHERE u.event_id IN (SELECT id FROM ev)
          RETURNING ${EXECUTION_COLUMNS}
        )
@@ -99,6 +103,7 @@ export class EventRecorder {
         executions.map(({ execution }) => execution.correlationId),
         executions.map(({ execution }) => execution.enforcementId),
         executions.map(({ item }) => item.event.event_id),
+        executions.map(({ execution }) => execution.workerId ?? null),
       ],
     );
     const stored = new Set(rows[0].stored ?? []);

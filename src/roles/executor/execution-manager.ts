@@ -59,6 +59,7 @@ export class ExecutionManager {
         done.status,
         { result: done.result ?? null, error: done.error ?? null },
         { attempt: done.attempt, ...(done.worker_id ? { workerId: done.worker_id } : {}) },
+        done.running_reported === false ? 'running' : undefined,
       );
     });
   }

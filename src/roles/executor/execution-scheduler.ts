@@ -1,18 +1,15 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { delay } from '../../common/backoff';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
 import type { PayloadOf } from '../../domain/messages';
 import { ActionCatalog, ActionInfo } from '../../executions/action-catalog';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionStore } from '../../executions/execution.store';
-import { ExecutionRow } from '../../executions/execution-view';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
-import { MessagePublisher } from '../../messaging/messaging.port';
 import { NEXT_DISPATCH_SQL } from './dispatch-backoff';
+import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
 
 /** While every able worker is busy, the scheduler holds the message and looks again. */
@@ -30,13 +27,12 @@ export class ExecutionScheduler {
   private readonly logger = new Logger('Scheduler');
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: DatabaseService,
     private readonly actions: ActionCatalog,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly store: ExecutionStore,
-    private readonly publisher: MessagePublisher,
     private readonly pool: WorkerPool,
+    private readonly dispatch: WorkerDispatch,
   ) {}
 
   @OnMessage(CONSUMERS.scheduler, 'ExecutionRequested')
@@ -70,19 +66,7 @@ export class ExecutionScheduler {
       return;
     }
     this.lifecycle.notify(row);
-    try {
-      await this.sendToWorker(row, action, context.correlationId);
-    } catch (error) {
-      // Give it back so it is not stuck `scheduled` on a worker that never heard of it.
-      this.pool.release(pick.workerId);
-      await this.store.transition(
-        row.id,
-        'requested',
-        {},
-        { workerId: row.worker_id!, attempt: row.attempt },
-      );
-      throw error;
-    }
+    await this.dispatch.send(row, action, context.correlationId);
   }
 
   /** Waits (holding the message) while able workers are all busy; gives up after a while. */
@@ -109,7 +93,7 @@ export class ExecutionScheduler {
   ): Promise<void> {
     const current = await this.store.get(request.execution_id);
     if (current?.status === 'scheduled' && current.attempt === request.attempt) {
-      await this.sendToWorker(current, action, correlationId);
+      await this.dispatch.resend(current, action, correlationId);
       return;
     }
     if (current?.status !== 'requested' || !why) return;
@@ -127,26 +111,5 @@ export class ExecutionScheduler {
           : `every worker running '${action.runner}' is busy: execution ${request.execution_id} waits in requested`,
       );
     }
-  }
-
-  private async sendToWorker(row: ExecutionRow, action: ActionInfo, correlationId: string) {
-    await this.publisher.publish(
-      'ExecutionRequested',
-      {
-        execution_id: row.id,
-        action: row.action_ref,
-        attempt: row.attempt,
-        runner: action.runner,
-        parameters: row.parameters,
-        timeout_ms: action.timeoutMs,
-        worker_id: row.worker_id!,
-      },
-      {
-        workerId: row.worker_id!,
-        correlationId,
-        // Not taken within the TTL: dead-letters to the executor, which fails it.
-        expirationMs: this.config.messaging.executionQueueTtlMs,
-      },
-    );
   }
 }

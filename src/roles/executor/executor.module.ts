@@ -9,6 +9,7 @@ import { ExecutionScheduler } from './execution-scheduler';
 import { InquiryTimeouts } from './inquiry-timeouts';
 import { RequestedSweeper } from './requested-sweeper';
 import { RuleCache } from './rule-cache';
+import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
 
 /**
@@ -23,6 +24,7 @@ import { WorkerPool } from './worker-pool';
     RuleCache,
     EventRecorder,
     WorkerPool,
+    WorkerDispatch,
     RequestedSweeper,
     DeadWorkerReaper,
     InquiryTimeouts,

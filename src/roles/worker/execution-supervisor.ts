@@ -66,30 +66,32 @@ export class ExecutionSupervisor {
       return;
     }
     const claimed = claim.row;
-    // Not awaited: the claim above is the record that it started; this report only lets the
-    // executor announce it, and it leaves before the completion on the same channel.
-    void this.publisher
-      .publish('ExecutionStatusChanged', {
-        execution_id: request.execution_id,
-        action: request.action,
-        created_at: new Date(claimed.created_at).toISOString(),
-        scheduled_at: claimed.scheduled_at && new Date(claimed.scheduled_at).toISOString(),
-        status: 'running',
-        attempt: request.attempt,
-        worker_id: this.workerId,
-        at: new Date(claimed.started_at ?? Date.now()).toISOString(),
-      })
-      .catch((error: Error) =>
-        this.logger.warn(
-          `could not report execution ${request.execution_id} running: ${error.message}`,
+    const runningReport = new RunningReport(() =>
+      // Not awaited: the claim above is the record that it started; this report only lets the
+      // executor announce it, and it leaves before the completion on the same channel.
+      this.publisher
+        .publish('ExecutionStatusChanged', {
+          execution_id: request.execution_id,
+          action: request.action,
+          created_at: new Date(claimed.created_at).toISOString(),
+          scheduled_at: claimed.scheduled_at && new Date(claimed.scheduled_at).toISOString(),
+          status: 'running',
+          attempt: request.attempt,
+          worker_id: this.workerId,
+          at: new Date(claimed.started_at ?? Date.now()).toISOString(),
+        })
+        .catch((error: Error) =>
+          this.logger.warn(
+            `could not report execution ${request.execution_id} running: ${error.message}`,
+          ),
         ),
-      );
+    );
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort('timeout' satisfies StopReason),
       request.timeout_ms,
     );
-    const done = this.run(runner, request, controller.signal).finally(() => {
+    const done = this.run(runner, request, controller.signal, runningReport).finally(() => {
       clearTimeout(timer);
       this.running.delete(request.execution_id);
     });
@@ -121,6 +123,7 @@ export class ExecutionSupervisor {
     runner: Runner,
     request: PayloadOf<'ExecutionRequested'>,
     signal: AbortSignal,
+    runningReport: RunningReport,
   ): Promise<void> {
     const started = Date.now();
     let outcome: RunOutcome;
@@ -143,6 +146,7 @@ export class ExecutionSupervisor {
       attempt: request.attempt,
       worker_id: this.workerId,
     };
+    if (signal.aborted || outcome.status === 'paused') runningReport.flush();
     if (signal.aborted) {
       const reason = signal.reason as StopReason;
       const stopped = outcome.status === 'paused' ? null : outcome.result;
@@ -179,6 +183,7 @@ export class ExecutionSupervisor {
       status: outcome.status,
       result: outcome.result,
       ...(outcome.error ? { error: outcome.error } : {}),
+      ...(runningReport.fold() ? { running_reported: false } : {}),
       at: new Date().toISOString(),
     });
   }
@@ -194,5 +199,34 @@ export class ExecutionSupervisor {
         await delay(backoffDelay(attempt));
       }
     }
+  }
+}
+
+/**
+ * The `running` report waits for the end of the turn: an action that finishes within it (noop,
+ * echo) is reported once, by its completion, which saves a message and a hop per execution.
+ */
+class RunningReport {
+  private pending?: NodeJS.Immediate;
+
+  constructor(private readonly send: () => void) {
+    this.pending = setImmediate(() => this.flush());
+  }
+
+  /** Sends it now if it has not left yet. */
+  flush(): void {
+    if (this.take()) this.send();
+  }
+
+  /** True when it had not left: the completion stands in for it. */
+  fold(): boolean {
+    return this.take();
+  }
+
+  private take(): boolean {
+    if (!this.pending) return false;
+    clearImmediate(this.pending);
+    this.pending = undefined;
+    return true;
   }
 }
