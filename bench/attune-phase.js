@@ -47,11 +47,13 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 /**
  * @param {import('./config').BenchConfig} config
  * @param {{ label: string, topology: ProcessSpec[], n: number, rate: number | null,
- *           profileDir?: string, appEnv: Record<string, string>, logDir: string,
+ *           leadIn?: number, profileDir?: string, appEnv: Record<string, string>, logDir: string,
  *           cleanup: import('./infra').Cleanup, rss: import('./proc-stats').PeakRss }} run
  */
 async function runAttunePhase(config, run) {
   const { label, topology, n, rate, logDir, cleanup, rss } = run;
+  // Fixed rate: the first `leadIn` webhooks of the stream are the lead-in, reported apart.
+  const leadIn = rate === null ? 0 : (run.leadIn ?? 0);
   const database = await createDatabase(config.pgAdminUrl);
   const dropDb = cleanup.add(`drop database ${database.name}`, () =>
     dropDatabase(config.pgAdminUrl, database.name),
@@ -103,13 +105,13 @@ async function runAttunePhase(config, run) {
 
     const state = { sent: 0, succeeded: 0, polls: 0, failure: /** @type {unknown} */ (undefined) };
     const watch = { db, children, stallMs: config.stallMs, state };
-    /** @param {{ warmup?: boolean, accepted?: number[] }} opts */
+    /** @param {{ warmup?: true | 'lead-in', accepted?: number[] }} opts */
     const webhook = (opts) => async (/** @type {number} */ i) => {
       const startedAt = performance.now();
       const response = await /** @type {HttpClient} */ (http).request(
         'POST',
         `/api/v1/webhooks/${TRIGGER}`,
-        opts.warmup ? { seq: i, warmup: true } : { seq: i },
+        opts.warmup ? { seq: i, warmup: opts.warmup } : { seq: i },
       );
       if (response.status !== 202) {
         throw new Error(`webhook answered ${response.status}: ${JSON.stringify(response.body)}`);
@@ -143,8 +145,12 @@ async function runAttunePhase(config, run) {
     );
     const profileWindow = { fromUs: monotonicUs(), toUs: 0 };
     const wallStart = performance.now();
-    const send = webhook({ accepted });
-    const senderInfo = await drive(label, n, watch, () =>
+    const measuredSend = webhook({ accepted });
+    const leadInSend = webhook({ warmup: 'lead-in' });
+    const send = (/** @type {number} */ i) => (i < leadIn ? leadInSend(i) : measuredSend(i));
+    // CPU and PostgreSQL figures cover the lead-in too: per execution they count both.
+    const inWindow = leadIn + n;
+    const senderInfo = await drive(label, inWindow, watch, () =>
       rate === null
         ? closedLoop({
             count: n,
@@ -152,7 +158,7 @@ async function runAttunePhase(config, run) {
             send,
             onSent: () => state.sent++,
           })
-        : fixedRate({ count: n, rate, send, onSent: () => state.sent++ }),
+        : fixedRate({ count: inWindow, rate, send, onSent: () => state.sent++ }),
     );
     const wallMs = performance.now() - wallStart;
     profileWindow.toUs = monotonicUs();
@@ -164,7 +170,7 @@ async function runAttunePhase(config, run) {
     await db.end().catch(() => {});
     await Promise.all(children.map((child) => child.stop()));
     // After the processes exited, so their backends have flushed their counters.
-    const pgWork = perExecution(pgBefore, await readPgActivity(database.url), n, ownQueries);
+    const pgWork = perExecution(pgBefore, await readPgActivity(database.url), inWindow, ownQueries);
     const profiles = run.profileDir ? findProfiles(run.profileDir, children) : [];
 
     return {
@@ -173,10 +179,14 @@ async function runAttunePhase(config, run) {
       offered_rate: rate,
       processes: children.length,
       executions: measured.count,
+      executions_in_cpu_window: inWindow,
+      ...(leadIn > 0
+        ? { lead_in: { executions: leadIn, latency: summarize(measured.leadIn) } }
+        : {}),
       per_second: measured.perSecond,
       elapsed_ms: measured.elapsedMs,
       client_wall_ms: Math.round(wallMs),
-      client_per_second: Math.round((n / wallMs) * 1000 * 10) / 10,
+      client_per_second: Math.round((inWindow / wallMs) * 1000 * 10) / 10,
       latency: summarize(measured.total),
       stages: measured.stages,
       postgresql_per_execution: pgWork,

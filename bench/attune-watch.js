@@ -79,10 +79,11 @@ function tails(children) {
     .join('\n');
 }
 
-/** Per-execution latency and its stages, warm-up events left out. */
+/** Per-execution latency and its stages, warm-up and lead-in events left out (lead-in apart). */
 async function readLatencies(db) {
-  const { rows } = await db.query(
-    `SELECT extract(epoch FROM x.finished_at - e.created_at) * 1000 AS total,
+  const { rows: all } = await db.query(
+    `SELECT e.payload->>'warmup' AS warmup,
+            extract(epoch FROM x.finished_at - e.created_at) * 1000 AS total,
             extract(epoch FROM x.created_at - e.created_at) * 1000 AS enforced,
             extract(epoch FROM x.scheduled_at - x.created_at) * 1000 AS scheduled,
             extract(epoch FROM x.started_at - x.scheduled_at) * 1000 AS started,
@@ -92,8 +93,10 @@ async function readLatencies(db) {
        FROM execution x
        JOIN enforcement f ON f.id = x.enforcement_id
        JOIN event e ON e.id = f.event_id
-      WHERE x.status = 'succeeded' AND e.payload->>'warmup' IS NULL`,
+      WHERE x.status = 'succeeded' AND e.payload->>'warmup' IS DISTINCT FROM 'true'`,
   );
+  const rows = all.filter((row) => row.warmup === null);
+  const leadIn = all.filter((row) => row.warmup === 'lead-in').map((row) => Number(row.total));
   const column = (name) =>
     rows
       .map((row) => row[name])
@@ -105,6 +108,7 @@ async function readLatencies(db) {
   return {
     count: rows.length,
     total: column('total'),
+    leadIn,
     elapsedMs: Math.round(elapsedMs),
     perSecond: Math.round((rows.length / elapsedMs) * 1000 * 10) / 10,
     stages: {

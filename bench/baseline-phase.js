@@ -10,10 +10,10 @@ const { startCpuWindow } = require('./proc-stats');
 
 /**
  * @param {import('./config').BenchConfig} config
- * @param {{ label: string, rate: number | null, n: number, logDir: string,
+ * @param {{ label: string, rate: number | null, n: number, leadIn?: number, logDir: string,
  *           cleanup: import('./infra').Cleanup, rss: import('./proc-stats').PeakRss }} run
  */
-async function runBaselinePhase(config, { label, rate, n, logDir, cleanup, rss }) {
+async function runBaselinePhase(config, { label, rate, n, leadIn = 0, logDir, cleanup, rss }) {
   const database = await createDatabase(config.pgAdminUrl);
   const dropDb = cleanup.add(`drop database ${database.name}`, () =>
     dropDatabase(config.pgAdminUrl, database.name),
@@ -31,6 +31,7 @@ async function runBaselinePhase(config, { label, rate, n, logDir, cleanup, rss }
       amqpUrl: config.amqpUrl,
       prefix,
       n,
+      leadIn: rate === null ? 0 : leadIn,
       warmup: config.warmup,
       concurrency: config.concurrency,
       rate,
@@ -81,6 +82,8 @@ async function runBaselinePhase(config, { label, rate, n, logDir, cleanup, rss }
       kind: 'baseline',
       offered_rate: rate,
       executions: result.executions,
+      executions_in_cpu_window: result.executions_in_window,
+      ...(result.lead_in ? { lead_in: result.lead_in } : {}),
       per_second: result.per_second,
       elapsed_ms: result.elapsed_ms,
       latency: result.latency,

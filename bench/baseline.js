@@ -24,6 +24,7 @@ const { summarize } = require('./stats');
  * @property {string} amqpUrl
  * @property {string} prefix       queues are `<prefix>.requested` and `<prefix>.completed`
  * @property {number} n            measured executions
+ * @property {number} leadIn       fixed rate: executions offered first at the same rate, apart
  * @property {number} warmup
  * @property {number} concurrency  confirms outstanding at once (closed loop)
  * @property {number | null} rate  fixed offered rate per s (open loop) instead of closed loop
@@ -103,8 +104,13 @@ async function runBaseline(options) {
   // Collector: latency = completion consumed − request published (one clock: this process's).
   /** @type {Map<string, number>} */
   const publishedAt = new Map();
+  /** Ids of the lead-in: their latencies are kept apart. */
+  const leadInIds = new Set();
   /** @type {number[]} */
   let latencies = [];
+  /** @type {number[]} */
+  const leadInLatencies = [];
+  let finished = 0;
   let lastCompletionAt = 0;
   const collector = await collectorConnection.createChannel();
   await collector.prefetch(options.prefetch);
@@ -114,16 +120,21 @@ async function runBaseline(options) {
     const now = performance.now();
     const sentAt = publishedAt.get(id);
     if (sentAt !== undefined) {
-      latencies.push(now - sentAt);
+      (leadInIds.delete(id) ? leadInLatencies : latencies).push(now - sentAt);
       publishedAt.delete(id);
+      finished++;
       lastCompletionAt = now;
     }
     collector.ack(message);
   });
 
   let sent = 0;
-  const send = async () => {
+  let leadIn = 0; // set after the warm-up
+  let measuredFrom = { at: 0, wall: 0 };
+  const send = async (/** @type {number} */ i) => {
     const id = randomUUID();
+    if (i < leadIn) leadInIds.add(id);
+    else if (i === leadIn) measuredFrom = { at: performance.now(), wall: Date.now() };
     publishedAt.set(id, performance.now());
     await publishConfirmed(publisher, requested, { id, published_at: Date.now() }, id);
   };
@@ -131,20 +142,21 @@ async function runBaseline(options) {
   /** Sends `count` requests in the configured shape and waits for all their completions. */
   const run = async (count, label, shape) => {
     latencies = [];
+    finished = 0;
     sent = 0;
-    const stop = startProgress(label, () => ({ sent, finished: latencies.length, total: count }));
+    const stop = startProgress(label, () => ({ sent, finished, total: count }));
     try {
       const sending = shape({ count, send, onSent: () => sent++ }).catch(fail);
       let lastCount = -1;
       let lastChange = performance.now();
-      while (latencies.length < count) {
+      while (finished < count) {
         if (failure) throw failure;
-        if (latencies.length !== lastCount) {
-          lastCount = latencies.length;
+        if (finished !== lastCount) {
+          lastCount = finished;
           lastChange = performance.now();
         } else if (performance.now() - lastChange > options.stallMs) {
           throw new Error(
-            `baseline stalled: ${latencies.length}/${count} completed, none for ${options.stallMs} ms`,
+            `baseline stalled: ${finished}/${count} completed, none for ${options.stallMs} ms`,
           );
         }
         await sleep(20);
@@ -169,21 +181,21 @@ async function runBaseline(options) {
   clients.forEach((client) => client.release()); // connected before the clock starts
   const pgBefore = await readPgActivity(options.databaseUrl);
   emit({ event: 'measure-start' });
-  const measuredFromWall = Date.now();
-  const startedAt = performance.now();
+  leadIn = options.rate === null ? 0 : options.leadIn;
   const sender =
     options.rate === null
       ? (shape) => closedLoop({ ...shape, concurrency: options.concurrency })
       : (shape) => fixedRate({ ...shape, rate: /** @type {number} */ (options.rate) });
-  const senderInfo = (await run(options.n, options.label, sender)) ?? {};
-  const elapsedMs = lastCompletionAt - startedAt;
+  const inWindow = leadIn + options.n;
+  const senderInfo = (await run(inWindow, options.label, sender)) ?? {};
+  const elapsedMs = lastCompletionAt - measuredFrom.at;
   emit({ event: 'measure-end' });
 
   // The same latency measured like Attune's: from the rows (finished_at − created_at).
   const { rows } = await pool.query(
     `SELECT extract(epoch FROM finished_at - created_at) * 1000 AS ms FROM bench_execution
       WHERE status = 'succeeded' AND created_at >= $1`,
-    [new Date(measuredFromWall)],
+    [new Date(measuredFrom.wall)],
   );
 
   await publisher.deleteQueue(requested).catch(() => {});
@@ -195,10 +207,12 @@ async function runBaseline(options) {
   );
   await pool.end();
   // After the pool closed, so its backends have flushed their counters (minus the rows query).
-  const pgWork = perExecution(pgBefore, await readPgActivity(options.databaseUrl), options.n, 2);
+  const pgWork = perExecution(pgBefore, await readPgActivity(options.databaseUrl), inWindow, 2);
 
   return {
     executions: latencies.length,
+    executions_in_window: inWindow,
+    ...(leadIn > 0 ? { lead_in: { executions: leadIn, latency: summarize(leadInLatencies) } } : {}),
     elapsed_ms: Math.round(elapsedMs),
     per_second: Math.round((latencies.length / elapsedMs) * 1000 * 10) / 10,
     latency: summarize(latencies),

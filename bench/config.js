@@ -13,6 +13,8 @@ const PHASES = /** @type {const} */ (['baseline', 'allinone', 'split', 'rate']);
  * @property {boolean} profile      start the all-in-one process with --cpu-prof
  * @property {number | null} rate   fixed offered rate (per s); null = half the all-in-one peak
  * @property {number} rateSeconds   how long the fixed-rate phase offers load
+ * @property {number} leadInSeconds fixed-rate runs: the same rate offered this long first, and
+ *                                  reported apart (the steady state is what is compared)
  * @property {number} stallMs       abort when no execution finishes for this long
  * @property {boolean} strict       exit 1 when an acceptance check fails
  * @property {number} quietWaitSeconds  before each phase, wait up to this long for other work on
@@ -71,6 +73,7 @@ function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
     profile: flag(env, 'BENCH_PROFILE'),
     rate,
     rateSeconds: integer(env, 'BENCH_RATE_SECONDS', 10, 1),
+    leadInSeconds: integer(env, 'BENCH_LEAD_IN_SECONDS', 3, 0),
     stallMs: integer(env, 'BENCH_STALL_MS', 60_000, 1000),
     strict: flag(env, 'BENCH_STRICT'),
     quietWaitSeconds: integer(env, 'BENCH_QUIET_WAIT', 30, 0),

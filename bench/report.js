@@ -139,7 +139,9 @@ function formatReport({ results, profiles, files, config }) {
         .filter((result) => result.cpu)
         .map((result) => {
           const msPerExecution = (percent) =>
-            (percent / 100) * result.cpu.seconds * (1000 / result.executions);
+            (percent / 100) *
+            result.cpu.seconds *
+            (1000 / (result.executions_in_cpu_window ?? result.executions));
           const parts = Object.entries(result.cpu.percentOfOneCore)
             .sort((a, b) => b[1] - a[1])
             .map(([name, percent]) =>
@@ -180,6 +182,21 @@ function formatReport({ results, profiles, files, config }) {
                 )
                 .join('\n') +
               `\n    ${fixed(result.webhook_accept.p50, 2).padStart(8)} / ${fixed(result.webhook_accept.p99, 2).padStart(8)}  POST webhook → 202 (client)`,
+          )
+          .join('\n'),
+    );
+  }
+
+  const ledIn = results.filter((result) => result.lead_in);
+  if (ledIn.length > 0) {
+    sections.push(
+      'Lead-in: the first seconds of each fixed-rate stream, at the same rate, left out of the ' +
+        'table\n(the load starts after a pause; CPU and PostgreSQL figures above include them)\n' +
+        ledIn
+          .map(
+            (result) =>
+              `  ${result.title}: ${result.lead_in.executions} executions, p50 ` +
+              `${fixed(result.lead_in.latency.p50, 2)} ms, p99 ${fixed(result.lead_in.latency.p99, 2)} ms`,
           )
           .join('\n'),
     );

@@ -115,13 +115,14 @@ async function main() {
       return undefined;
     }
   };
-  const attune = (label, topology, n, rate, profile = false) =>
+  const attune = (label, topology, n, rate, profile = false, leadIn = 0) =>
     runAttunePhase(config, {
       ...common,
       label,
       topology,
       n,
       rate,
+      leadIn,
       appEnv,
       profileDir: profile ? profileDir : undefined,
     });
@@ -146,11 +147,12 @@ async function main() {
       errors.push('fixed rate: skipped, the all-in-one peak is unknown (or set BENCH_RATE)');
     } else {
       const count = rate * config.rateSeconds;
+      const leadIn = rate * config.leadInSeconds;
       await phase(`baseline @ ${rate}/s`, () =>
-        runBaselinePhase(config, { ...common, label: 'baseline-rate', rate, n: count }),
+        runBaselinePhase(config, { ...common, label: 'baseline-rate', rate, n: count, leadIn }),
       );
       await phase(`attune all-in-one @ ${rate}/s`, () =>
-        attune('allinone-rate', TOPOLOGIES.allinone, count, rate, config.profile),
+        attune('allinone-rate', TOPOLOGIES.allinone, count, rate, config.profile, leadIn),
       );
     }
   }

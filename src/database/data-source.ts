@@ -4,6 +4,12 @@ import { MIGRATIONS } from './migrations';
 
 /** Pool size: enough for every consumer's prefetch to keep statements in flight. */
 const POOL_SIZE = 20;
+/**
+ * Prepared statements live on their connection: closing idle connections after pg's default
+ * 10 s means every lull is followed by reconnecting and re-preparing each statement, which
+ * showed as a second or two of slow executions after a pause (npm run bench).
+ */
+const IDLE_CONNECTION_MS = 300_000;
 
 export function createDataSource(url: string): DataSource {
   return new DataSource({
@@ -13,6 +19,6 @@ export function createDataSource(url: string): DataSource {
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsTransactionMode: 'each',
-    extra: { max: POOL_SIZE, connectionTimeoutMillis: 5000 },
+    extra: { max: POOL_SIZE, idleTimeoutMillis: IDLE_CONNECTION_MS, connectionTimeoutMillis: 5000 },
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { executionReaches } from '../support/attune-api';
+import { createOk, executionReaches } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
 import { metricValue, SseFeed, statusesOf, WsFeed } from '../support/live-feeds';
@@ -109,6 +109,55 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
         .filter((n) => n.execution_id === id)
         .map((n) => expect.stringMatching(new RegExp(`^[0-9a-f]+-${n.id}$`))),
     );
+  });
+
+  it('shows a rule-fired execution the same life: scheduled as it is created, one worker report', async () => {
+    await createOk(core, '/api/v1/triggers', { ref: 'notify.ping' });
+    await createOk(core, '/api/v1/rules', {
+      ref: 'notify.on_ping',
+      trigger: 'notify.ping',
+      action: 'core.noop',
+      enabled: true,
+    });
+    const feed = await ws(notifierA);
+    // What the shortcuts save: no trip through the scheduler's queue, no separate `running`
+    // report from the worker for an action that finishes at once.
+    const counters = async () => {
+      const text = (await core.request<string>('GET', '/metrics')).body;
+      return {
+        throughScheduler:
+          metricValue(text, 'attune_messages_consumed_total', {
+            queue: `${prefix}.executions.queue`,
+          }) ?? 0,
+        runningReports:
+          metricValue(text, 'attune_messages_published_total', {
+            type: 'ExecutionStatusChanged',
+          }) ?? 0,
+      };
+    };
+    const before = await counters();
+
+    const correlationId = randomUUID();
+    const accepted = await core.request(
+      'POST',
+      '/api/v1/webhooks/notify.ping',
+      { n: 1 },
+      { 'x-correlation-id': correlationId },
+    );
+    expect(accepted.status).toBe(202);
+    const mine = () => feed.notifications.filter((n) => n.correlation_id === correlationId);
+    await waitFor(() => mine().some((n) => n.status === 'succeeded'), {
+      description: 'the rule-fired execution to succeed on the feed',
+    });
+
+    expect(mine().map((n) => n.status)).toEqual(LIFE);
+    expect(mine()[0]).toMatchObject({ worker_id: null, scheduled_at: null });
+    expect(mine()[1]).toMatchObject({
+      worker_id: expect.any(String),
+      scheduled_at: expect.any(String),
+    });
+    expect(mine()[2]).toMatchObject({ started_at: expect.any(String), finished_at: null });
+    expect(await counters()).toEqual(before);
   });
 
   it('gives every notifier replica every notification (one exclusive queue each)', async () => {
