@@ -21,6 +21,7 @@ const { closedLoop, fixedRate } = require('./load-shapes');
 const { freePort, startAttune, waitReady } = require('./processes');
 const { readPgActivity, perExecution } = require('./pg-activity');
 const { startCpuWindow } = require('./proc-stats');
+const { startEventLoopWindow } = require('./event-loop');
 const { summarize } = require('./stats');
 
 const TRIGGER = 'bench.tick';
@@ -143,6 +144,7 @@ async function runAttunePhase(config, run) {
       Object.fromEntries(children.map((child) => [child.name, child.pid])),
       [database.name],
     );
+    const loopWindow = await startEventLoopWindow(children);
     const profileWindow = { fromUs: monotonicUs(), toUs: 0 };
     const wallStart = performance.now();
     const measuredSend = webhook({ accepted });
@@ -163,6 +165,7 @@ async function runAttunePhase(config, run) {
     const wallMs = performance.now() - wallStart;
     profileWindow.toUs = monotonicUs();
     const cpu = cpuWindow.end();
+    const eventLoop = await loopWindow.end();
 
     const measured = await readLatencies(db);
     const ownQueries = state.polls - pollsBefore + 2; // the polls, the latency query, one read
@@ -194,6 +197,7 @@ async function runAttunePhase(config, run) {
       latencies_ms: measured.total.map((value) => Math.round(value * 100) / 100),
       sender: senderInfo ?? {},
       cpu,
+      event_loop_delay_ms: eventLoop,
       rss_mib: Object.fromEntries(
         Object.entries(rss.result()).filter(([name]) => name.startsWith(`${label}/`)),
       ),

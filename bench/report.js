@@ -187,6 +187,22 @@ function formatReport({ results, profiles, files, config }) {
     );
   }
 
+  const looped = results.filter((result) => result.event_loop_delay_ms);
+  if (looped.length > 0) {
+    sections.push(
+      'Event-loop delay of each Attune process during the measured run (p50 / p99 / max ms;\n' +
+        'how late a 10 ms timer fired)\n' +
+        looped
+          .flatMap((result) =>
+            Object.entries(result.event_loop_delay_ms).map(
+              ([name, lag]) =>
+                `  ${name}: ${fixed(lag.p50_ms, 1)} / ${fixed(lag.p99_ms, 1)} / ${fixed(lag.max_ms, 1)}`,
+            ),
+          )
+          .join('\n'),
+    );
+  }
+
   const ledIn = results.filter((result) => result.lead_in);
   if (ledIn.length > 0) {
     sections.push(
