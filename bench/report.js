@@ -154,69 +154,46 @@ function formatReport({ results, profiles, files, config }) {
         .join('\n'),
   );
 
-  const withPg = results.filter((result) => result.postgresql_per_execution);
-  if (withPg.length > 0) {
-    sections.push(
-      "PostgreSQL work per execution (pg_stat_database of the run's own database)\n" +
-        withPg
-          .map((result) => {
-            const pg = result.postgresql_per_execution;
-            return `  ${result.title}: ${pg.commits} commits, ${pg.rows_inserted} rows inserted, ${pg.rows_updated} updated, ${pg.rows_deleted} deleted`;
-          })
-          .join('\n'),
-    );
-  }
+  /** A section over the results that carry `key`: the heading, then each one's lines. */
+  const perResult = (heading, key, lines) => {
+    const having = results.filter((result) => result[key]);
+    if (having.length > 0) sections.push(`${heading}\n${having.flatMap(lines).join('\n')}`);
+  };
+  const msPair = (s) => `${fixed(s.p50, 2).padStart(8)} / ${fixed(s.p99, 2).padStart(8)}`;
 
-  const staged = results.filter((result) => result.stages);
-  if (staged.length > 0) {
-    sections.push(
-      'Attune latency by stage (p50 / p99 ms) and webhook 202 time seen by the client\n' +
-        staged
-          .map(
-            (result) =>
-              `  ${result.title}\n` +
-              Object.entries(result.stages)
-                .map(
-                  ([stage, s]) =>
-                    `    ${fixed(s.p50, 2).padStart(8)} / ${fixed(s.p99, 2).padStart(8)}  ${stage}`,
-                )
-                .join('\n') +
-              `\n    ${fixed(result.webhook_accept.p50, 2).padStart(8)} / ${fixed(result.webhook_accept.p99, 2).padStart(8)}  POST webhook → 202 (client)`,
-          )
-          .join('\n'),
-    );
-  }
-
-  const looped = results.filter((result) => result.event_loop_delay_ms);
-  if (looped.length > 0) {
-    sections.push(
-      'Event-loop delay of each Attune process during the measured run (p50 / p99 / max ms;\n' +
-        'how late a 10 ms timer fired)\n' +
-        looped
-          .flatMap((result) =>
-            Object.entries(result.event_loop_delay_ms).map(
-              ([name, lag]) =>
-                `  ${name}: ${fixed(lag.p50_ms, 1)} / ${fixed(lag.p99_ms, 1)} / ${fixed(lag.max_ms, 1)}`,
-            ),
-          )
-          .join('\n'),
-    );
-  }
-
-  const ledIn = results.filter((result) => result.lead_in);
-  if (ledIn.length > 0) {
-    sections.push(
-      'Lead-in: the first seconds of each fixed-rate stream, at the same rate, left out of the ' +
-        'table\n(the load starts after a pause; CPU and PostgreSQL figures above include them)\n' +
-        ledIn
-          .map(
-            (result) =>
-              `  ${result.title}: ${result.lead_in.executions} executions, p50 ` +
-              `${fixed(result.lead_in.latency.p50, 2)} ms, p99 ${fixed(result.lead_in.latency.p99, 2)} ms`,
-          )
-          .join('\n'),
-    );
-  }
+  perResult(
+    "PostgreSQL work per execution (pg_stat_database of the run's own database)",
+    'postgresql_per_execution',
+    ({ title, postgresql_per_execution: pg }) =>
+      `  ${title}: ${pg.commits} commits, ${pg.rows_inserted} rows inserted, ${pg.rows_updated} updated, ${pg.rows_deleted} deleted`,
+  );
+  perResult(
+    'Attune latency by stage (p50 / p99 ms) and webhook 202 time seen by the client',
+    'stages',
+    (result) => [
+      `  ${result.title}`,
+      ...Object.entries(result.stages).map(([stage, s]) => `    ${msPair(s)}  ${stage}`),
+      `    ${msPair(result.webhook_accept)}  POST webhook → 202 (client)`,
+    ],
+  );
+  perResult(
+    'Event-loop delay of each Attune process during the measured run (p50 / p99 / max ms;\n' +
+      'how late a 10 ms timer fired)',
+    'event_loop_delay_ms',
+    (result) =>
+      Object.entries(result.event_loop_delay_ms).map(
+        ([name, lag]) =>
+          `  ${name}: ${fixed(lag.p50_ms, 1)} / ${fixed(lag.p99_ms, 1)} / ${fixed(lag.max_ms, 1)}`,
+      ),
+  );
+  perResult(
+    'Lead-in: the first seconds of each fixed-rate stream, at the same rate, left out of the ' +
+      'table\n(the load starts after a pause; CPU and PostgreSQL figures above include them)',
+    'lead_in',
+    ({ title, lead_in: leadIn }) =>
+      `  ${title}: ${leadIn.executions} executions, p50 ${fixed(leadIn.latency.p50, 2)} ms, ` +
+      `p99 ${fixed(leadIn.latency.p99, 2)} ms`,
+  );
 
   const noisy = results.flatMap((result) =>
     Object.entries(result.log_lines ?? {})
