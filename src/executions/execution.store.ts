@@ -105,12 +105,7 @@ export class ExecutionStore {
     fields: TransitionFields = {},
     guard: TransitionGuard = {},
   ): Promise<TransitionOutcome> {
-    let batcher = this.batchers.get(to);
-    if (!batcher) {
-      batcher = new TickBatcher((requests) => this.applyBatch(to, requests));
-      this.batchers.set(to, batcher);
-    }
-    const row = await batcher.add({ id, fields, guard });
+    const row = await this.transitions.add({ id, to, fields, guard });
     if (row) return { applied: true, row };
 
     // Not applied: find out why (the unusual path, so the extra read is fine).
@@ -128,41 +123,59 @@ export class ExecutionStore {
     };
   }
 
-  private readonly batchers = new Map<
-    ExecutionStatus,
-    TickBatcher<TransitionRequest, ExecutionRow | undefined>
-  >();
+  /**
+   * Every transition asked for in a turn, whatever its target, shares one statement: a worker's
+   * claims and the manager's completions often arrive together, and each statement costs a
+   * round trip and a PostgreSQL wake-up.
+   */
+  private readonly transitions = new TickBatcher<TransitionRequest, ExecutionRow | undefined>(
+    (requests) => this.applyBatch(requests),
+  );
 
-  /** One UPDATE for every transition to `to` asked for in this turn; undefined where refused. */
+  /** Applies the batch; an execution asked for twice goes again in a following statement. */
   private async applyBatch(
-    to: ExecutionStatus,
     requests: TransitionRequest[],
   ): Promise<Array<ExecutionRow | undefined>> {
-    const sets = ['status = $1', 'updated_at = now()'];
-    if (to === 'scheduled') sets.push('scheduled_at = now()');
-    if (to === 'running') sets.push('started_at = COALESCE(e.started_at, now())');
-    if (TERMINAL_STATUSES.includes(to)) sets.push('finished_at = now()');
-    if (to === 'requested') {
-      // Back to the scheduler (its worker was lost): forget the assignment.
-      sets.push('worker_id = NULL', 'scheduled_at = NULL', 'dispatch_after = now()');
-    } else {
-      sets.push('worker_id = COALESCE(u.worker_id, e.worker_id)');
+    const results = new Array<ExecutionRow | undefined>(requests.length);
+    let waiting = requests.map((request, index) => ({ request, index }));
+    while (waiting.length > 0) {
+      const ids = new Set<string>();
+      const round = waiting.filter(({ request }) => !ids.has(request.id) && ids.add(request.id));
+      waiting = waiting.filter((entry) => !round.includes(entry));
+      const byId = await this.applyRound(round.map(({ request }) => request));
+      for (const { request, index } of round) results[index] = byId.get(request.id);
     }
-    sets.push('result = COALESCE(u.result, e.result)', 'error = COALESCE(u.error, e.error)');
+    return results;
+  }
+
+  /** One UPDATE for transitions of distinct executions, each to its own target status. */
+  private async applyRound(requests: TransitionRequest[]): Promise<Map<string, ExecutionRow>> {
     const rows = await this.db.query<ExecutionRow>(
-      `UPDATE execution e SET ${sets.join(', ')}
-         FROM unnest($3::uuid[], $4::jsonb[], $5::text[], $6::uuid[], $7::int[], $8::uuid[])
-              AS u(id, result, error, worker_id, attempt, guard_worker)
-        WHERE e.id = u.id AND e.status = ANY($2)
+      `UPDATE execution e SET status = u.target, updated_at = now(),
+              scheduled_at = CASE u.target WHEN 'scheduled' THEN now()
+                                           WHEN 'requested' THEN NULL ELSE e.scheduled_at END,
+              started_at = CASE WHEN u.target = 'running' THEN COALESCE(e.started_at, now())
+                                ELSE e.started_at END,
+              finished_at = CASE WHEN u.target = ANY($1) THEN now() ELSE e.finished_at END,
+              -- Back to the scheduler (its worker was lost): forget the assignment.
+              dispatch_after = CASE WHEN u.target = 'requested' THEN now() ELSE e.dispatch_after END,
+              worker_id = CASE WHEN u.target = 'requested' THEN NULL
+                               ELSE COALESCE(u.worker_id, e.worker_id) END,
+              result = COALESCE(u.result, e.result), error = COALESCE(u.error, e.error)
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::uuid[],
+                     $8::int[], $9::uuid[])
+              AS u(id, target, sources, result, error, worker_id, attempt, guard_worker)
+        WHERE e.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
           AND (u.attempt IS NULL OR e.attempt = u.attempt)
           AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
         RETURNING ${EXECUTION_COLUMNS.split(',')
           .map((c) => `e.${c.trim()}`)
           .join(', ')}`,
       [
-        to,
-        sourcesOf(to),
+        TERMINAL_STATUSES,
         requests.map((r) => r.id),
+        requests.map((r) => r.to),
+        requests.map((r) => sourcesOf(r.to).join(',')),
         requests.map((r) =>
           r.fields.result === undefined ? null : JSON.stringify(r.fields.result),
         ),
@@ -172,18 +185,13 @@ export class ExecutionStore {
         requests.map((r) => r.guard.workerId ?? null),
       ],
     );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    // The same execution twice in one batch: only the first request gets the row.
-    return requests.map((r) => {
-      const row = byId.get(r.id);
-      byId.delete(r.id);
-      return row;
-    });
+    return new Map(rows.map((row) => [row.id, row]));
   }
 }
 
 interface TransitionRequest {
   id: string;
+  to: ExecutionStatus;
   fields: TransitionFields;
   guard: TransitionGuard;
 }
