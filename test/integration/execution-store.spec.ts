@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/config/app-config';
+import { CorePackSeeder } from '../../src/database/core-pack.seeder';
+import { DatabaseService } from '../../src/database/database.service';
+import { ExecutionStore } from '../../src/executions/execution.store';
+import { TestDatabase } from '../support/database';
+
+// The execution store against a real PostgreSQL: transitions asked for in the same turn.
+describe('ExecutionStore transitions', () => {
+  const testDb = new TestDatabase();
+  let db: DatabaseService;
+  let store: ExecutionStore;
+  const workerId = randomUUID();
+
+  const newExecution = async () => {
+    const [row] = await store.insertRequested([
+      {
+        id: randomUUID(),
+        actionRef: 'core.noop',
+        parameters: {},
+        correlationId: randomUUID(),
+      },
+    ]);
+    return row.id;
+  };
+
+  beforeAll(async () => {
+    await testDb.create();
+    db = new DatabaseService(
+      loadConfig({ DATABASE_URL: testDb.url, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' }),
+      new CorePackSeeder(),
+    );
+    db.onModuleInit();
+    await db.whenReady();
+    store = new ExecutionStore(db);
+  });
+
+  afterAll(async () => {
+    await db?.onApplicationShutdown();
+    await testDb.drop();
+  });
+
+  it('sends transitions of different executions to different statuses as one statement', async () => {
+    const [a, b, c] = [await newExecution(), await newExecution(), await newExecution()];
+    await store.transition(b, 'scheduled', { workerId });
+    const statements = jest.spyOn(db, 'query');
+    try {
+      const outcomes = await Promise.all([
+        store.transition(a, 'scheduled', { workerId }),
+        store.transition(b, 'running', {}, { workerId }),
+        store.transition(c, 'canceled', { error: 'not wanted' }),
+      ]);
+      expect(statements).toHaveBeenCalledTimes(1);
+      expect(outcomes.map((o) => o.applied && o.row.status)).toEqual([
+        'scheduled',
+        'running',
+        'canceled',
+      ]);
+      const [scheduled, running, canceled] = outcomes.map((o) => (o.applied ? o.row : undefined));
+      expect(scheduled).toMatchObject({ worker_id: workerId, started_at: null });
+      expect(scheduled?.scheduled_at).toBeInstanceOf(Date);
+      expect(running?.started_at).toBeInstanceOf(Date);
+      expect(running?.finished_at).toBeNull();
+      expect(canceled).toMatchObject({ error: 'not wanted', worker_id: null });
+      expect(canceled?.finished_at).toBeInstanceOf(Date);
+    } finally {
+      statements.mockRestore();
+    }
+  });
+
+  it('applies two transitions of one execution asked in the same turn in the order asked', async () => {
+    const id = await newExecution();
+    const [scheduled, running] = await Promise.all([
+      store.transition(id, 'scheduled', { workerId }),
+      store.transition(id, 'running', {}, { workerId }),
+    ]);
+    expect(scheduled.applied).toBe(true);
+    expect(running).toMatchObject({
+      applied: true,
+      row: { status: 'running', worker_id: workerId },
+    });
+  });
+
+  it('refuses what the state machine forbids and what another worker asks, whatever else is in the batch', async () => {
+    const [done, elsewhere, fine] = [
+      await newExecution(),
+      await newExecution(),
+      await newExecution(),
+    ];
+    await store.transition(done, 'canceled');
+    await store.transition(elsewhere, 'scheduled', { workerId });
+    const outcomes = await Promise.all([
+      store.transition(done, 'running'),
+      store.transition(elsewhere, 'running', {}, { workerId: randomUUID() }),
+      store.transition(fine, 'scheduled', { workerId }),
+    ]);
+    expect(outcomes).toEqual([
+      { applied: false, reason: 'illegal', current: 'canceled' },
+      { applied: false, reason: 'stale', current: 'scheduled' },
+      expect.objectContaining({ applied: true }),
+    ]);
+  });
+});
