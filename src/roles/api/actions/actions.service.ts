@@ -2,12 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../../database/database.service';
 import { ActionCatalog } from '../../../executions/action-catalog';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
-import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { Page, PaginationQueryDto, toPage } from '../common/pagination';
-import { assertPathRef } from '../common/ref';
+import { DefinitionResource } from '../common/definition-resource';
+import { DefinitionRow } from '../common/definition-table';
 import { inTransaction, iso, jsonParam } from '../common/sql';
 import { checkAgainst, userSchemaProblem } from '../common/user-schema';
-import { ActionDefinitionDto, ActionView, CreateActionDto, ReplaceActionDto } from './action.dto';
+import { ActionDefinitionDto, ActionView } from './action.dto';
 
 interface ActionRow extends DefinitionRow {
   description: string | null;
@@ -19,35 +18,24 @@ interface ActionRow extends DefinitionRow {
 }
 
 @Injectable()
-export class ActionsService {
-  private readonly table: DefinitionTable<ActionRow>;
-
+export class ActionsService extends DefinitionResource<ActionRow, ActionView, ActionDefinitionDto> {
   constructor(
-    private readonly db: DatabaseService,
+    db: DatabaseService,
     private readonly catalog: ActionCatalog,
   ) {
-    this.table = new DefinitionTable(db, 'action');
+    super(db, 'action');
   }
 
-  async list(query: PaginationQueryDto): Promise<Page<ActionView>> {
-    return toPage(await this.table.page(query), toView);
+  protected columns(dto: ActionDefinitionDto) {
+    return columns(dto);
   }
 
-  async get(ref: string): Promise<ActionView> {
-    return toView(await this.table.get(ref));
-  }
-
-  async create(dto: CreateActionDto): Promise<ActionView> {
-    const row = await this.table.insert({ ref: dto.ref, ...columns(dto) });
-    this.catalog.invalidate(dto.ref);
+  protected toView(row: ActionRow): ActionView {
     return toView(row);
   }
 
-  async replace(ref: string, dto: ReplaceActionDto): Promise<ActionView> {
-    assertPathRef(ref, dto.ref);
-    const row = await this.table.replace(ref, columns(dto));
+  protected override changed(ref: string): void {
     this.catalog.invalidate(ref);
-    return toView(row);
   }
 
   /** Refused while rules name the action (past executions keep its ref as history). */
@@ -65,7 +53,7 @@ export class ActionsService {
       }
       await this.table.remove(ref, sql);
     });
-    this.catalog.invalidate(ref);
+    this.changed(ref);
   }
 }
 

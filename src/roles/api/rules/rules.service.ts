@@ -3,12 +3,11 @@ import { DatabaseService } from '../../../database/database.service';
 import { validateCriteria } from '../../../domain/criteria';
 import { findTemplatePaths, validateTemplate } from '../../../domain/templating';
 import { assertNoProblems, notFound } from '../common/api-errors';
+import { DefinitionResource } from '../common/definition-resource';
 import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { Page, PaginationQueryDto, toPage } from '../common/pagination';
-import { assertPathRef } from '../common/ref';
-import { inTransaction, iso, jsonParam, Sql } from '../common/sql';
+import { iso, jsonParam, Sql } from '../common/sql';
 import { checkAgainst } from '../common/user-schema';
-import { CreateRuleDto, ReplaceRuleDto, RuleDefinitionDto, RuleView } from './rule.dto';
+import { RuleDefinitionDto, RuleView } from './rule.dto';
 
 interface RuleRow extends DefinitionRow {
   description: string | null;
@@ -25,51 +24,29 @@ interface ActionRow extends DefinitionRow {
 }
 
 @Injectable()
-export class RulesService {
-  private readonly table: DefinitionTable<RuleRow>;
+export class RulesService extends DefinitionResource<RuleRow, RuleView, RuleDefinitionDto> {
   private readonly triggers: DefinitionTable<DefinitionRow>;
   private readonly actions: DefinitionTable<ActionRow>;
 
-  constructor(private readonly db: DatabaseService) {
-    this.table = new DefinitionTable(db, 'rule');
+  constructor(db: DatabaseService) {
+    super(db, 'rule');
     this.triggers = new DefinitionTable(db, 'trigger');
     this.actions = new DefinitionTable(db, 'action');
-  }
-
-  async list(query: PaginationQueryDto): Promise<Page<RuleView>> {
-    return toPage(await this.table.page(query), toView);
-  }
-
-  async get(ref: string): Promise<RuleView> {
-    return toView(await this.table.get(ref));
-  }
-
-  async create(dto: CreateRuleDto): Promise<RuleView> {
-    this.table.assertWritable(dto.ref);
-    const row = await inTransaction(this.db, async (sql) =>
-      this.table.insert({ ref: dto.ref, ...(await this.columns(dto, sql)) }, sql),
-    );
-    return toView(row);
-  }
-
-  async replace(ref: string, dto: ReplaceRuleDto): Promise<RuleView> {
-    assertPathRef(ref, dto.ref);
-    this.table.assertWritable(ref);
-    const row = await inTransaction(this.db, async (sql) =>
-      this.table.replace(ref, await this.columns(dto, sql), sql),
-    );
-    return toView(row);
   }
 
   async remove(ref: string): Promise<void> {
     await this.table.remove(ref);
   }
 
+  protected toView(row: RuleRow): RuleView {
+    return toView(row);
+  }
+
   /**
    * Checks the rule against its trigger and action, which stay locked (FOR SHARE) until the rule
    * is written, so a concurrent delete of either waits and then sees the rule.
    */
-  private async columns(dto: RuleDefinitionDto, sql: Sql) {
+  protected async columns(dto: RuleDefinitionDto, sql: Sql) {
     const problems = [...validateCriteria(dto.criteria), ...validateTemplate(dto.parameters ?? {})];
     assertNoProblems(problems);
     if (!(await this.triggers.lock(dto.trigger, sql, 'SHARE'))) {

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../../database/database.service';
 import { assertNoProblems, notFound } from '../common/api-errors';
+import { DefinitionResource } from '../common/definition-resource';
 import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { Page, PaginationQueryDto, toPage } from '../common/pagination';
-import { assertPathRef } from '../common/ref';
-import { inTransaction, iso, jsonParam, Sql } from '../common/sql';
+import { iso, jsonParam, Sql } from '../common/sql';
 import { sensorConfigProblems } from './sensor-config';
-import { CreateSensorDto, ReplaceSensorDto, SensorDefinitionDto, SensorView } from './sensor.dto';
+import { SensorDefinitionDto, SensorView } from './sensor.dto';
 
 interface SensorRow extends DefinitionRow {
   description: string | null;
@@ -17,46 +16,24 @@ interface SensorRow extends DefinitionRow {
 }
 
 @Injectable()
-export class SensorsService {
-  private readonly table: DefinitionTable<SensorRow>;
+export class SensorsService extends DefinitionResource<SensorRow, SensorView, SensorDefinitionDto> {
   private readonly triggers: DefinitionTable<DefinitionRow>;
 
-  constructor(private readonly db: DatabaseService) {
-    this.table = new DefinitionTable(db, 'sensor');
+  constructor(db: DatabaseService) {
+    super(db, 'sensor');
     this.triggers = new DefinitionTable(db, 'trigger');
-  }
-
-  async list(query: PaginationQueryDto): Promise<Page<SensorView>> {
-    return toPage(await this.table.page(query), toView);
-  }
-
-  async get(ref: string): Promise<SensorView> {
-    return toView(await this.table.get(ref));
-  }
-
-  async create(dto: CreateSensorDto): Promise<SensorView> {
-    this.table.assertWritable(dto.ref);
-    const row = await inTransaction(this.db, async (sql) =>
-      this.table.insert({ ref: dto.ref, ...(await this.columns(dto, sql)) }, sql),
-    );
-    return toView(row);
-  }
-
-  async replace(ref: string, dto: ReplaceSensorDto): Promise<SensorView> {
-    assertPathRef(ref, dto.ref);
-    this.table.assertWritable(ref);
-    const row = await inTransaction(this.db, async (sql) =>
-      this.table.replace(ref, await this.columns(dto, sql), sql),
-    );
-    return toView(row);
   }
 
   async remove(ref: string): Promise<void> {
     await this.table.remove(ref);
   }
 
+  protected toView(row: SensorRow): SensorView {
+    return toView(row);
+  }
+
   /** The trigger stays locked (FOR SHARE) until the sensor is written, as for rules. */
-  private async columns(dto: SensorDefinitionDto, sql: Sql) {
+  protected async columns(dto: SensorDefinitionDto, sql: Sql) {
     assertNoProblems(sensorConfigProblems(dto.type, dto.config));
     if (!(await this.triggers.lock(dto.trigger, sql, 'SHARE'))) {
       throw notFound('trigger', dto.trigger);

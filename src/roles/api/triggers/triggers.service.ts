@@ -1,17 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../../database/database.service';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
-import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { Page, PaginationQueryDto, toPage } from '../common/pagination';
-import { assertPathRef } from '../common/ref';
+import { DefinitionResource } from '../common/definition-resource';
+import { DefinitionRow } from '../common/definition-table';
 import { inTransaction, iso, jsonParam } from '../common/sql';
 import { userSchemaProblem } from '../common/user-schema';
-import {
-  CreateTriggerDto,
-  ReplaceTriggerDto,
-  TriggerDefinitionDto,
-  TriggerView,
-} from './trigger.dto';
+import { TriggerDefinitionDto, TriggerView } from './trigger.dto';
 import { TriggerCatalog } from './trigger-catalog';
 
 interface TriggerRow extends DefinitionRow {
@@ -20,35 +14,28 @@ interface TriggerRow extends DefinitionRow {
 }
 
 @Injectable()
-export class TriggersService {
-  private readonly table: DefinitionTable<TriggerRow>;
-
+export class TriggersService extends DefinitionResource<
+  TriggerRow,
+  TriggerView,
+  TriggerDefinitionDto
+> {
   constructor(
-    private readonly db: DatabaseService,
+    db: DatabaseService,
     private readonly catalog: TriggerCatalog,
   ) {
-    this.table = new DefinitionTable(db, 'trigger');
+    super(db, 'trigger');
   }
 
-  async list(query: PaginationQueryDto): Promise<Page<TriggerView>> {
-    return toPage(await this.table.page(query), toView);
+  protected columns(dto: TriggerDefinitionDto) {
+    return columns(dto);
   }
 
-  async get(ref: string): Promise<TriggerView> {
-    return toView(await this.table.get(ref));
-  }
-
-  async create(dto: CreateTriggerDto): Promise<TriggerView> {
-    const row = await this.table.insert({ ref: dto.ref, ...columns(dto) });
-    this.catalog.invalidate(dto.ref);
+  protected toView(row: TriggerRow): TriggerView {
     return toView(row);
   }
 
-  async replace(ref: string, dto: ReplaceTriggerDto): Promise<TriggerView> {
-    assertPathRef(ref, dto.ref);
-    const row = await this.table.replace(ref, columns(dto));
+  protected override changed(ref: string): void {
     this.catalog.invalidate(ref);
-    return toView(row);
   }
 
   /** Refused while rules or sensors name the trigger; the row lock keeps new ones out meanwhile. */
@@ -68,7 +55,7 @@ export class TriggersService {
       }
       await this.table.remove(ref, sql);
     });
-    this.catalog.invalidate(ref);
+    this.changed(ref);
   }
 }
 
