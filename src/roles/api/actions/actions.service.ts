@@ -19,11 +19,8 @@ interface ActionRow extends DefinitionRow {
 
 @Injectable()
 export class ActionsService extends DefinitionResource<ActionRow, ActionView, ActionDefinitionDto> {
-  constructor(
-    db: DatabaseService,
-    private readonly catalog: ActionCatalog,
-  ) {
-    super(db, 'action');
+  constructor(db: DatabaseService, catalog: ActionCatalog) {
+    super(db, 'action', catalog);
   }
 
   protected columns(dto: ActionDefinitionDto) {
@@ -32,10 +29,6 @@ export class ActionsService extends DefinitionResource<ActionRow, ActionView, Ac
 
   protected toView(row: ActionRow): ActionView {
     return toView(row);
-  }
-
-  protected override changed(ref: string): void {
-    this.catalog.invalidate(ref);
   }
 
   /** Refused while rules name the action (past executions keep its ref as history). */

@@ -15,6 +15,8 @@ export abstract class DefinitionResource<Row extends DefinitionRow, View, Defini
   protected constructor(
     protected readonly db: DatabaseService,
     table: DefinitionTable<Row>['table'],
+    /** What caches these definitions, told after every change. */
+    private readonly cache?: { invalidate(ref: string): void },
   ) {
     this.table = new DefinitionTable(db, table);
   }
@@ -27,8 +29,9 @@ export abstract class DefinitionResource<Row extends DefinitionRow, View, Defini
 
   protected abstract toView(row: Row): View;
 
-  /** After a definition changed: drop what caches it. */
-  protected changed(_ref: string): void {}
+  protected changed(ref: string): void {
+    this.cache?.invalidate(ref);
+  }
 
   async list(query: PaginationQueryDto): Promise<Page<View>> {
     return toPage(await this.table.page(query), (row) => this.toView(row));

@@ -19,11 +19,8 @@ export class TriggersService extends DefinitionResource<
   TriggerView,
   TriggerDefinitionDto
 > {
-  constructor(
-    db: DatabaseService,
-    private readonly catalog: TriggerCatalog,
-  ) {
-    super(db, 'trigger');
+  constructor(db: DatabaseService, catalog: TriggerCatalog) {
+    super(db, 'trigger', catalog);
   }
 
   protected columns(dto: TriggerDefinitionDto) {
@@ -32,10 +29,6 @@ export class TriggersService extends DefinitionResource<
 
   protected toView(row: TriggerRow): TriggerView {
     return toView(row);
-  }
-
-  protected override changed(ref: string): void {
-    this.catalog.invalidate(ref);
   }
 
   /** Refused while rules or sensors name the trigger; the row lock keeps new ones out meanwhile. */
