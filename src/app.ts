@@ -15,6 +15,9 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // No ETag hashing of every JSON body (API clients do not revalidate), no framework banner.
+  app.set('etag', false);
+  app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   connectMessageConsumers(app);
   if (config.roles.includes('api')) setupOpenApi(app);

@@ -53,6 +53,9 @@ describe('api: webhooks publish EventCreated (api,executor)', () => {
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ event_id: expect.any(String) });
     expect(response.headers.get('x-correlation-id')).toBe(correlationId);
+    // Neither a hash of every body nor a framework banner.
+    expect(response.headers.get('etag')).toBeNull();
+    expect(response.headers.get('x-powered-by')).toBeNull();
     eventId = response.body.event_id;
 
     // Published before the 202, so it is already on its way to the tap.
