@@ -48,6 +48,28 @@ export const FIRST_REDISPATCH_SQL = `now() + interval '${FIRST_REDISPATCH_AFTER_
 export const EXECUTION_COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
   rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
 
+/** Transitions of distinct executions, each to its own target (built once: it is long). */
+const TRANSITION_SQL = `UPDATE execution e SET status = u.target, updated_at = now(),
+              scheduled_at = CASE u.target WHEN 'scheduled' THEN now()
+                                           WHEN 'requested' THEN NULL ELSE e.scheduled_at END,
+              started_at = CASE WHEN u.target = 'running' THEN COALESCE(e.started_at, now())
+                                ELSE e.started_at END,
+              finished_at = CASE WHEN u.target = ANY($1) THEN now() ELSE e.finished_at END,
+              -- Back to the scheduler (its worker was lost): forget the assignment.
+              dispatch_after = CASE WHEN u.target = 'requested' THEN now() ELSE e.dispatch_after END,
+              worker_id = CASE WHEN u.target = 'requested' THEN NULL
+                               ELSE COALESCE(u.worker_id, e.worker_id) END,
+              result = COALESCE(u.result, e.result), error = COALESCE(u.error, e.error)
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::uuid[],
+                     $8::int[], $9::uuid[])
+              AS u(id, target, sources, result, error, worker_id, attempt, guard_worker)
+        WHERE e.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
+          AND (u.attempt IS NULL OR e.attempt = u.attempt)
+          AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
+        RETURNING ${EXECUTION_COLUMNS.split(',')
+          .map((c) => `e.${c.trim()}`)
+          .join(', ')}`;
+
 /** Executions in PostgreSQL: every status change is one conditional UPDATE … RETURNING. */
 @Injectable()
 export class ExecutionStore {
@@ -150,41 +172,17 @@ export class ExecutionStore {
 
   /** One UPDATE for transitions of distinct executions, each to its own target status. */
   private async applyRound(requests: TransitionRequest[]): Promise<Map<string, ExecutionRow>> {
-    const rows = await this.db.query<ExecutionRow>(
-      `UPDATE execution e SET status = u.target, updated_at = now(),
-              scheduled_at = CASE u.target WHEN 'scheduled' THEN now()
-                                           WHEN 'requested' THEN NULL ELSE e.scheduled_at END,
-              started_at = CASE WHEN u.target = 'running' THEN COALESCE(e.started_at, now())
-                                ELSE e.started_at END,
-              finished_at = CASE WHEN u.target = ANY($1) THEN now() ELSE e.finished_at END,
-              -- Back to the scheduler (its worker was lost): forget the assignment.
-              dispatch_after = CASE WHEN u.target = 'requested' THEN now() ELSE e.dispatch_after END,
-              worker_id = CASE WHEN u.target = 'requested' THEN NULL
-                               ELSE COALESCE(u.worker_id, e.worker_id) END,
-              result = COALESCE(u.result, e.result), error = COALESCE(u.error, e.error)
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::uuid[],
-                     $8::int[], $9::uuid[])
-              AS u(id, target, sources, result, error, worker_id, attempt, guard_worker)
-        WHERE e.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
-          AND (u.attempt IS NULL OR e.attempt = u.attempt)
-          AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
-        RETURNING ${EXECUTION_COLUMNS.split(',')
-          .map((c) => `e.${c.trim()}`)
-          .join(', ')}`,
-      [
-        TERMINAL_STATUSES,
-        requests.map((r) => r.id),
-        requests.map((r) => r.to),
-        requests.map((r) => sourcesOf(r.to).join(',')),
-        requests.map((r) =>
-          r.fields.result === undefined ? null : JSON.stringify(r.fields.result),
-        ),
-        requests.map((r) => r.fields.error ?? null),
-        requests.map((r) => r.fields.workerId ?? null),
-        requests.map((r) => r.guard.attempt ?? null),
-        requests.map((r) => r.guard.workerId ?? null),
-      ],
-    );
+    const rows = await this.db.query<ExecutionRow>(TRANSITION_SQL, [
+      TERMINAL_STATUSES,
+      requests.map((r) => r.id),
+      requests.map((r) => r.to),
+      requests.map((r) => sourcesOf(r.to).join(',')),
+      requests.map((r) => (r.fields.result === undefined ? null : JSON.stringify(r.fields.result))),
+      requests.map((r) => r.fields.error ?? null),
+      requests.map((r) => r.fields.workerId ?? null),
+      requests.map((r) => r.guard.attempt ?? null),
+      requests.map((r) => r.guard.workerId ?? null),
+    ]);
     return new Map(rows.map((row) => [row.id, row]));
   }
 }

@@ -25,6 +25,36 @@ export interface EventToRecord {
   planned: PlannedEnforcement[];
 }
 
+/** Events, their enforcements and executions in one statement (built once: it is long). */
+const RECORD_SQL = `WITH ev AS (
+         INSERT INTO event (id, trigger_ref, payload, source, correlation_id, created_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::uuid[],
+                              $6::timestamptz[])
+         ON CONFLICT (id) DO NOTHING RETURNING id
+       ), enf AS (
+         INSERT INTO enforcement (id, event_id, rule_ref, trigger_ref, action_ref, status, error,
+                                  correlation_id)
+         SELECT u.* FROM unnest($7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[],
+                                $12::text[], $13::text[], $14::uuid[])
+                AS u(id, event_id, rule_ref, trigger_ref, action_ref, status, error, correlation_id)
+          WHERE u.event_id IN (SELECT id FROM ev)
+       ), ex AS (
+         INSERT INTO execution (id, action_ref, status, parameters, correlation_id, enforcement_id,
+                                worker_id, scheduled_at, dispatch_after)
+         SELECT u.id, u.action_ref,
+                CASE WHEN u.worker_id IS NULL THEN 'requested' ELSE 'scheduled' END,
+                u.parameters, u.correlation_id, u.enforcement_id, u.worker_id,
+                CASE WHEN u.worker_id IS NULL THEN NULL ELSE now() END, ${FIRST_REDISPATCH_SQL}
+           FROM unnest($15::uuid[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[],
+                       $20::uuid[], $21::uuid[])
+                AS u(id, action_ref, parameters, correlation_id, enforcement_id, event_id,
+                     worker_id)
+          WHERE u.event_id IN (SELECT id FROM ev)
+         RETURNING ${EXECUTION_COLUMNS}
+       )
+       SELECT (SELECT array_agg(id) FROM ev) AS stored, ex.* FROM (SELECT 1) AS one
+         LEFT JOIN ex ON true`;
+
 /**
  * Stores events with their enforcements and executions: each event atomically (one statement
  * for all of it), and every event that arrives in the same turn in that same statement.
@@ -53,59 +83,29 @@ export class EventRecorder {
     const executions = enforcements.flatMap(({ item, p }) =>
       p.execution ? [{ item, execution: p.execution }] : [],
     );
-    const rows = await this.db.query<ExecutionRow & { stored: string[] | null }>(
-      `WITH ev AS (
-         INSERT INTO event (id, trigger_ref, payload, source, correlation_id, created_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::text[], $5::uuid[],
-                              $6::timestamptz[])
-         ON CONFLICT (id) DO NOTHING RETURNING id
-       ), enf AS (
-         INSERT INTO enforcement (id, event_id, rule_ref, trigger_ref, action_ref, status, error,
-                                  correlation_id)
-         SELECT u.* FROM unnest($7::uuid[], $8::uuid[], $9::text[], $10::text[], $11::text[],
-                                $12::text[], $13::text[], $14::uuid[])
-                AS u(id, event_id, rule_ref, trigger_ref, action_ref, status, error, correlation_id)
-          WHERE u.event_id IN (SELECT id FROM ev)
-       ), ex AS (
-         INSERT INTO execution (id, action_ref, status, parameters, correlation_id, enforcement_id,
-                                worker_id, scheduled_at, dispatch_after)
-         SELECT u.id, u.action_ref,
-                CASE WHEN u.worker_id IS NULL THEN 'requested' ELSE 'scheduled' END,
-                u.parameters, u.correlation_id, u.enforcement_id, u.worker_id,
-                CASE WHEN u.worker_id IS NULL THEN NULL ELSE now() END, ${FIRST_REDISPATCH_SQL}
-           FROM unnest($15::uuid[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[],
-                       $20::uuid[], $21::uuid[])
-                AS u(id, action_ref, parameters, correlation_id, enforcement_id, event_id,
-                     worker_id)
-          WHERE u.event_id IN (SELECT id FROM ev)
-         RETURNING ${EXECUTION_COLUMNS}
-       )
-       SELECT (SELECT array_agg(id) FROM ev) AS stored, ex.* FROM (SELECT 1) AS one
-         LEFT JOIN ex ON true`,
-      [
-        firsts.map((i) => i.event.event_id),
-        firsts.map((i) => i.event.trigger),
-        firsts.map((i) => JSON.stringify(i.event.payload ?? null)),
-        firsts.map((i) => i.event.source),
-        firsts.map((i) => i.correlationId),
-        firsts.map((i) => i.event.occurred_at),
-        enforcements.map(({ p }) => p.id),
-        enforcements.map(({ item }) => item.event.event_id),
-        enforcements.map(({ p }) => p.rule.ref),
-        enforcements.map(({ item }) => item.event.trigger),
-        enforcements.map(({ p }) => p.rule.actionRef),
-        enforcements.map(({ p }) => p.status),
-        enforcements.map(({ p }) => p.error),
-        enforcements.map(({ item }) => item.correlationId),
-        executions.map(({ execution }) => execution.id),
-        executions.map(({ execution }) => execution.actionRef),
-        executions.map(({ execution }) => JSON.stringify(execution.parameters)),
-        executions.map(({ execution }) => execution.correlationId),
-        executions.map(({ execution }) => execution.enforcementId),
-        executions.map(({ item }) => item.event.event_id),
-        executions.map(({ execution }) => execution.workerId ?? null),
-      ],
-    );
+    const rows = await this.db.query<ExecutionRow & { stored: string[] | null }>(RECORD_SQL, [
+      firsts.map((i) => i.event.event_id),
+      firsts.map((i) => i.event.trigger),
+      firsts.map((i) => JSON.stringify(i.event.payload ?? null)),
+      firsts.map((i) => i.event.source),
+      firsts.map((i) => i.correlationId),
+      firsts.map((i) => i.event.occurred_at),
+      enforcements.map(({ p }) => p.id),
+      enforcements.map(({ item }) => item.event.event_id),
+      enforcements.map(({ p }) => p.rule.ref),
+      enforcements.map(({ item }) => item.event.trigger),
+      enforcements.map(({ p }) => p.rule.actionRef),
+      enforcements.map(({ p }) => p.status),
+      enforcements.map(({ p }) => p.error),
+      enforcements.map(({ item }) => item.correlationId),
+      executions.map(({ execution }) => execution.id),
+      executions.map(({ execution }) => execution.actionRef),
+      executions.map(({ execution }) => JSON.stringify(execution.parameters)),
+      executions.map(({ execution }) => execution.correlationId),
+      executions.map(({ execution }) => execution.enforcementId),
+      executions.map(({ item }) => item.event.event_id),
+      executions.map(({ execution }) => execution.workerId ?? null),
+    ]);
     const stored = new Set(rows[0].stored ?? []);
     const byEnforcement = new Map(
       rows.filter((r) => r.id !== null).map((r) => [r.enforcement_id, r]),
