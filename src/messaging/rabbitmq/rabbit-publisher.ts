@@ -3,13 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import {
-  Envelope,
-  ENVELOPE_VERSION,
-  MessageType,
-  PayloadOf,
-  payloadProblem,
-} from '../../domain/messages';
+import { Envelope, ENVELOPE_VERSION, MessageType, PayloadOf } from '../../domain/messages';
 import { currentCorrelation } from '../../logging/correlation';
 import { MetricsService } from '../../metrics/metrics.service';
 import { MessagePublisher, PublishError, PublishOptions } from '../messaging.port';
@@ -27,7 +21,9 @@ export interface RawPublish {
 
 /**
  * Publishes persistent messages with publisher confirms on golevelup's managed channel.
- * amqp-connection-manager waits out disconnections; `timeout` bounds that wait.
+ * amqp-connection-manager waits out disconnections; `timeout` bounds that wait. Payloads are
+ * typed here and validated where they are consumed (an invalid one is dead-lettered with the
+ * reason there), not validated twice.
  */
 @Injectable()
 export class RabbitPublisher extends MessagePublisher {
@@ -51,8 +47,6 @@ export class RabbitPublisher extends MessagePublisher {
     payload: PayloadOf<T>,
     options: PublishOptions = {},
   ): Promise<Envelope<PayloadOf<T>>> {
-    const problem = payloadProblem(type, payload);
-    if (problem) throw new PublishError(`refusing to publish an invalid ${type}: ${problem}`);
     const scope = currentCorrelation();
     const envelope: Envelope<PayloadOf<T>> = {
       message_id: randomUUID(),
