@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RefreshingCache } from '../common/refreshing-cache';
 import { DEFAULT_ACTION_TIMEOUT_MS } from '../domain/core-pack';
 import { DatabaseService } from '../database/database.service';
 import { validateAgainst } from './json-schema';
@@ -12,19 +13,24 @@ export interface ActionInfo {
   retryOnWorkerLoss: boolean;
 }
 
-/** Actions change rarely and are read for every execution: keep them a moment. */
-const CACHE_MS = 1000;
-
-/** Looks actions up by ref (briefly cached) and prepares parameters against their schema. */
+/**
+ * Looks actions up by ref and prepares parameters against their schema. Read for every
+ * execution: cached, a change is seen within 1 s (at once after a write in this process).
+ */
 @Injectable()
 export class ActionCatalog {
-  private readonly cache = new Map<string, { at: number; action: ActionInfo | undefined }>();
+  private readonly cache = new RefreshingCache((ref: string) => this.load(ref), {
+    freshMs: 500,
+    maxStaleMs: 1000,
+  });
 
   constructor(private readonly db: DatabaseService) {}
 
-  async get(ref: string): Promise<ActionInfo | undefined> {
-    const hit = this.cache.get(ref);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.action;
+  get(ref: string): Promise<ActionInfo | undefined> {
+    return this.cache.get(ref);
+  }
+
+  private async load(ref: string): Promise<ActionInfo | undefined> {
     const [row] = await this.db.query<{
       ref: string;
       runner: string;
@@ -37,7 +43,7 @@ export class ActionCatalog {
          FROM action WHERE ref = $1`,
       [ref],
     );
-    const action = row
+    return row
       ? {
           ref: row.ref,
           runner: row.runner,
@@ -47,12 +53,10 @@ export class ActionCatalog {
           retryOnWorkerLoss: row.retry_on_worker_loss,
         }
       : undefined;
-    this.cache.set(ref, { at: Date.now(), action });
-    return action;
   }
 
   invalidate(ref: string): void {
-    this.cache.delete(ref);
+    this.cache.invalidate(ref);
   }
 
   /** The action's defaults under the given parameters, checked against its schema. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RefreshingCache } from '../../common/refreshing-cache';
 import { DatabaseService } from '../../database/database.service';
 import type { Criteria } from '../../domain/criteria';
 
@@ -10,19 +11,21 @@ export interface EnabledRule {
   parameters: Record<string, unknown> | null;
 }
 
-/** Rules change rarely and are read for every event: keep them a moment. */
-const CACHE_MS = 1000;
-
-/** Enabled rules by trigger, briefly cached. */
+/** Enabled rules by trigger, read for every event: cached, a change is seen within 1 s. */
 @Injectable()
 export class RuleCache {
-  private readonly cache = new Map<string, { at: number; rules: EnabledRule[] }>();
+  private readonly cache = new RefreshingCache((triggerRef: string) => this.load(triggerRef), {
+    freshMs: 500,
+    maxStaleMs: 1000,
+  });
 
   constructor(private readonly db: DatabaseService) {}
 
-  async forTrigger(triggerRef: string): Promise<EnabledRule[]> {
-    const hit = this.cache.get(triggerRef);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.rules;
+  forTrigger(triggerRef: string): Promise<EnabledRule[]> {
+    return this.cache.get(triggerRef);
+  }
+
+  private async load(triggerRef: string): Promise<EnabledRule[]> {
     const rows = await this.db.query<{
       ref: string;
       trigger_ref: string;
@@ -34,14 +37,12 @@ export class RuleCache {
         WHERE trigger_ref = $1 AND enabled ORDER BY ref`,
       [triggerRef],
     );
-    const rules = rows.map((r) => ({
+    return rows.map((r) => ({
       ref: r.ref,
       triggerRef: r.trigger_ref,
       criteria: r.criteria,
       actionRef: r.action_ref,
       parameters: r.parameters,
     }));
-    this.cache.set(triggerRef, { at: Date.now(), rules });
-    return rules;
   }
 }

@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { RefreshingCache } from '../../common/refreshing-cache';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
 
 /** A worker is alive when it heartbeated within this many intervals. */
 export const HEARTBEAT_MISSES_ALLOWED = 3;
-
-/** How stale the scheduler's view of workers may get before it is read again. */
-const REFRESH_MS = 200;
 
 interface PooledWorker {
   id: string;
@@ -20,16 +18,19 @@ interface PooledWorker {
 export type Pick = { workerId: string } | 'no-worker' | 'all-busy';
 
 /**
- * The scheduler's view of the workers, read from PostgreSQL at most every REFRESH_MS (one
- * query for all of them) instead of once per execution. Between reads each pick counts
- * against the chosen worker, so a burst spreads by load; several executor replicas may
- * together overshoot a worker's capacity by a few, which its own concurrency absorbs.
+ * The scheduler's view of the workers, read from PostgreSQL (one query for all of them) every
+ * 200 ms in the background while it is in use, instead of once per execution; nobody waits for
+ * it unless it is over 1 s old. Between reads each pick counts against the chosen worker, so a
+ * burst spreads by load; several executor replicas may together overshoot a worker's capacity
+ * by a few, which its own concurrency absorbs.
  */
 @Injectable()
 export class WorkerPool {
+  private readonly view = new RefreshingCache(() => this.query(), {
+    freshMs: 200,
+    maxStaleMs: 1000,
+  });
   private workers: PooledWorker[] = [];
-  private readAt = 0;
-  private reading?: Promise<void>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -37,8 +38,8 @@ export class WorkerPool {
   ) {}
 
   /** The least loaded active worker that runs `runner` and has room (ties broken at random). */
-  async pick(runner: string, fresh = false): Promise<Pick> {
-    if (fresh || Date.now() - this.readAt > REFRESH_MS) await this.read();
+  async pick(runner: string): Promise<Pick> {
+    this.workers = await this.view.get('all');
     const able = this.workers.filter((w) => w.runners.has(runner));
     if (able.length === 0) return 'no-worker';
     let best: PooledWorker | undefined;
@@ -61,12 +62,7 @@ export class WorkerPool {
     if (worker && worker.load > 0) worker.load--;
   }
 
-  private read(): Promise<void> {
-    this.reading ??= this.query().finally(() => (this.reading = undefined));
-    return this.reading;
-  }
-
-  private async query(): Promise<void> {
+  private async query(): Promise<PooledWorker[]> {
     const aliveWithinS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
     const rows = await this.db.query<{
       id: string;
@@ -81,12 +77,11 @@ export class WorkerPool {
         WHERE w.status = 'active' AND w.heartbeat_at > now() - make_interval(secs => $1)`,
       [aliveWithinS],
     );
-    this.workers = rows.map((r) => ({
+    return rows.map((r) => ({
       id: r.id,
       runners: new Set(r.runners),
       capacity: r.capacity,
       load: r.load,
     }));
-    this.readAt = Date.now();
   }
 }

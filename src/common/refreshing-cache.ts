@@ -1,0 +1,70 @@
+export interface RefreshingCacheOptions {
+  /** Younger entries are served as they are. */
+  freshMs: number;
+  /**
+   * Entries up to this age are served at once while a reload runs in the background; older
+   * ones (and missing ones) are loaded before the answer. So nothing served is older than this,
+   * and under steady traffic no lookup waits for the database.
+   */
+  maxStaleMs: number;
+  /** A flood of distinct keys (random refs) must not grow memory without bound. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+/**
+ * A keyed cache in front of a slow lookup (definitions in PostgreSQL) for hot paths: every
+ * webhook, every event. Lookups of one key share one load; `invalidate` (after a local write)
+ * makes the next lookup load afresh, and a load that began before it is not kept.
+ */
+export class RefreshingCache<K, V> {
+  private readonly entries = new Map<K, { at: number; value: V }>();
+  private readonly loading = new Map<K, Promise<V>>();
+  private generation = 0;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly load: (key: K) => Promise<V>,
+    private readonly options: RefreshingCacheOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async get(key: K): Promise<V> {
+    const entry = this.entries.get(key);
+    const age = entry ? this.now() - entry.at : Infinity;
+    if (entry && age < this.options.freshMs) return entry.value;
+    if (entry && age < this.options.maxStaleMs) {
+      // A failed background reload leaves the entry as it is; a later lookup tries again.
+      this.reload(key).catch(() => undefined);
+      return entry.value;
+    }
+    return this.reload(key);
+  }
+
+  invalidate(key: K): void {
+    this.generation++;
+    this.entries.delete(key);
+    this.loading.delete(key);
+  }
+
+  private reload(key: K): Promise<V> {
+    let pending = this.loading.get(key);
+    if (!pending) {
+      const generation = this.generation;
+      pending = this.load(key).then((value) => {
+        if (generation === this.generation) {
+          if (this.entries.size >= (this.options.maxEntries ?? 10_000)) this.entries.clear();
+          this.entries.set(key, { at: this.now(), value });
+        }
+        return value;
+      });
+      const settled = () => {
+        if (this.loading.get(key) === pending) this.loading.delete(key);
+      };
+      pending.then(settled, settled);
+      this.loading.set(key, pending);
+    }
+    return pending;
+  }
+}
