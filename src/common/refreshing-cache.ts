@@ -42,6 +42,13 @@ export class RefreshingCache<K, V> {
     return this.reload(key);
   }
 
+  /** Only a fresh value: waits for a load when the entry is older than `freshMs`. */
+  async getFresh(key: K): Promise<V> {
+    const entry = this.entries.get(key);
+    if (entry && this.now() - entry.at < this.options.freshMs) return entry.value;
+    return this.reload(key);
+  }
+
   invalidate(key: K): void {
     this.generation++;
     this.entries.delete(key);

@@ -67,6 +67,17 @@ describe('RefreshingCache', () => {
     expect(answered).toBe('v2');
   });
 
+  it('getFresh serves a fresh entry and waits for a load for a stale one', async () => {
+    const h = harness();
+    await h.prime('a', 'v1');
+    await expect(h.cache.getFresh('a')).resolves.toBe('v1');
+    h.advance(600);
+    const fresh = h.cache.getFresh('a');
+    expect(h.loads).toHaveLength(2);
+    h.loads[1].resolve('v2');
+    await expect(fresh).resolves.toBe('v2');
+  });
+
   it('keeps the entry when a background reload fails, and tries again later', async () => {
     const h = harness();
     await h.prime('a', 'v1');

@@ -40,6 +40,14 @@ export class WorkerPool {
   /** The least loaded active worker that runs `runner` and has room (ties broken at random). */
   async pick(runner: string): Promise<Pick> {
     this.workers = await this.view.get('all');
+    const pick = this.choose(runner);
+    if (typeof pick === 'object') return pick;
+    // Never turn an execution away on a stale view (a worker may have just registered).
+    this.workers = await this.view.getFresh('all');
+    return this.choose(runner);
+  }
+
+  private choose(runner: string): Pick {
     const able = this.workers.filter((w) => w.runners.has(runner));
     if (able.length === 0) return 'no-worker';
     let best: PooledWorker | undefined;
