@@ -83,8 +83,18 @@ export const MESSAGE_SCHEMAS = {
     worker_id: uuid.optional(),
     result: z.unknown().optional(),
     error: z.string().optional(),
-    /** false: finished before its `running` report left, so none was sent (announce it first). */
-    running_reported: z.boolean().optional(),
+    /**
+     * Set when the worker recorded the outcome itself, with its claim (actions without side
+     * effects): the executor only announces `running` and the outcome, from these fields.
+     */
+    recorded: z
+      .object({
+        action: z.string(),
+        created_at: isoTime,
+        scheduled_at: isoTime.nullable(),
+        started_at: isoTime,
+      })
+      .optional(),
     at: isoTime,
   }),
   ExecutionCancelRequested: z.object({

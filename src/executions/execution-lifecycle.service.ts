@@ -79,12 +79,9 @@ export class ExecutionLifecycle {
     to: ExecutionStatus,
     fields: TransitionFields = {},
     guard: TransitionGuard = {},
-    /** A state it passed through that nobody announced yet (a worker's folded `running`). */
-    announceFirst?: ExecutionStatus,
   ): Promise<TransitionOutcome> {
     const outcome = await this.store.transition(id, to, fields, guard);
     if (outcome.applied) {
-      if (announceFirst) this.notify({ ...outcome.row, status: announceFirst, finished_at: null });
       this.notify(outcome.row);
     } else if (outcome.reason === 'illegal') {
       this.logger.warn(

@@ -52,7 +52,8 @@ export const EXECUTION_COLUMNS = `id, action_ref, status, parameters, result, er
 const TRANSITION_SQL = `UPDATE execution e SET status = u.target, updated_at = now(),
               scheduled_at = CASE u.target WHEN 'scheduled' THEN now()
                                            WHEN 'requested' THEN NULL ELSE e.scheduled_at END,
-              started_at = CASE WHEN u.target = 'running' THEN COALESCE(e.started_at, now())
+              started_at = CASE WHEN u.target = 'running' OR u.through_running
+                                THEN COALESCE(e.started_at, now())
                                 ELSE e.started_at END,
               finished_at = CASE WHEN u.target = ANY($1) THEN now() ELSE e.finished_at END,
               -- Back to the scheduler (its worker was lost): forget the assignment.
@@ -61,8 +62,9 @@ const TRANSITION_SQL = `UPDATE execution e SET status = u.target, updated_at = n
                                ELSE COALESCE(u.worker_id, e.worker_id) END,
               result = COALESCE(u.result, e.result), error = COALESCE(u.error, e.error)
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::uuid[],
-                     $8::int[], $9::uuid[])
-              AS u(id, target, sources, result, error, worker_id, attempt, guard_worker)
+                     $8::int[], $9::uuid[], $10::bool[])
+              AS u(id, target, sources, result, error, worker_id, attempt, guard_worker,
+                   through_running)
         WHERE e.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
           AND (u.attempt IS NULL OR e.attempt = u.attempt)
           AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
@@ -127,10 +129,31 @@ export class ExecutionStore {
     fields: TransitionFields = {},
     guard: TransitionGuard = {},
   ): Promise<TransitionOutcome> {
-    const row = await this.transitions.add({ id, to, fields, guard });
-    if (row) return { applied: true, row };
+    const row = await this.transitions.add({ id, to, fields, guard, throughRunning: false });
+    return row ? { applied: true, row } : this.refusal(id, to, guard);
+  }
 
-    // Not applied: find out why (the unusual path, so the extra read is fine).
+  /**
+   * A worker's claim of a `scheduled` execution and its outcome in one statement: it passes
+   * through `running` (started_at is set) to `to`. Only for actions without side effects that
+   * were run before the claim (see Runner.pure); refused like the claim would be.
+   */
+  async claimFinished(
+    id: string,
+    to: 'succeeded' | 'failed',
+    fields: TransitionFields,
+    guard: Required<TransitionGuard>,
+  ): Promise<TransitionOutcome> {
+    const row = await this.transitions.add({ id, to, fields, guard, throughRunning: true });
+    return row ? { applied: true, row } : this.refusal(id, 'running', guard);
+  }
+
+  /** Why a transition was not applied (the unusual path, so the extra read is fine). */
+  private async refusal(
+    id: string,
+    to: ExecutionStatus,
+    guard: TransitionGuard,
+  ): Promise<TransitionOutcome> {
     const current = await this.get(id);
     if (!current) return { applied: false, reason: 'missing' };
     const stale =
@@ -176,12 +199,14 @@ export class ExecutionStore {
       TERMINAL_STATUSES,
       requests.map((r) => r.id),
       requests.map((r) => r.to),
-      requests.map((r) => sourcesOf(r.to).join(',')),
+      // Through `running`: from where a claim starts (scheduled), not from running itself.
+      requests.map((r) => (r.throughRunning ? 'scheduled' : sourcesOf(r.to).join(','))),
       requests.map((r) => (r.fields.result === undefined ? null : JSON.stringify(r.fields.result))),
       requests.map((r) => r.fields.error ?? null),
       requests.map((r) => r.fields.workerId ?? null),
       requests.map((r) => r.guard.attempt ?? null),
       requests.map((r) => r.guard.workerId ?? null),
+      requests.map((r) => r.throughRunning),
     ]);
     return new Map(rows.map((row) => [row.id, row]));
   }
@@ -190,6 +215,8 @@ export class ExecutionStore {
 interface TransitionRequest {
   id: string;
   to: ExecutionStatus;
+  /** Claimed and finished at once (see claimFinished). */
+  throughRunning: boolean;
   fields: TransitionFields;
   guard: TransitionGuard;
 }

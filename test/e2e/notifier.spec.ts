@@ -111,7 +111,7 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
     );
   });
 
-  it('shows a rule-fired execution the same life: scheduled as it is created, one worker report', async () => {
+  it('shows a rule-fired execution the same life: scheduled as it is created, claimed and finished at once', async () => {
     await createOk(core, '/api/v1/triggers', { ref: 'notify.ping' });
     await createOk(core, '/api/v1/rules', {
       ref: 'notify.on_ping',
@@ -121,7 +121,7 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
     });
     const feed = await ws(notifierA);
     // What the shortcuts save: no trip through the scheduler's queue, no separate `running`
-    // report from the worker for an action that finishes at once.
+    // report from the worker for an action without side effects (it records both itself).
     const counters = async () => {
       const text = (await core.request<string>('GET', '/metrics')).body;
       return {
@@ -158,6 +158,10 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
     });
     expect(mine()[2]).toMatchObject({ started_at: expect.any(String), finished_at: null });
     expect(await counters()).toEqual(before);
+    // One statement claimed it and recorded the outcome.
+    const execution = await executionReaches(core, mine()[0].execution_id as string, ['succeeded']);
+    expect(execution.started_at).toBe(execution.finished_at);
+    expect(execution.worker_id).toBe(mine()[3].worker_id);
   });
 
   it('gives every notifier replica every notification (one exclusive queue each)', async () => {

@@ -81,6 +81,32 @@ describe('ExecutionStore transitions', () => {
     });
   });
 
+  it('claims a scheduled execution and records its outcome in one statement (pure actions)', async () => {
+    const [mine, taken, elsewhere] = [
+      await newExecution(),
+      await newExecution(),
+      await newExecution(),
+    ];
+    for (const id of [mine, taken]) await store.transition(id, 'scheduled', { workerId });
+    await store.transition(taken, 'running', {}, { workerId });
+    await store.transition(elsewhere, 'scheduled', { workerId: randomUUID() });
+    const guard = { attempt: 1, workerId };
+    const [finished, already, notMine] = await Promise.all([
+      store.claimFinished(mine, 'succeeded', { result: { echoed: true } }, guard),
+      store.claimFinished(taken, 'succeeded', { result: null }, guard),
+      store.claimFinished(elsewhere, 'succeeded', { result: null }, guard),
+    ]);
+    expect(finished).toMatchObject({
+      applied: true,
+      row: { status: 'succeeded', worker_id: workerId, result: { echoed: true } },
+    });
+    const row = finished.applied ? finished.row : undefined;
+    expect(row?.started_at).toBeInstanceOf(Date);
+    expect(row?.started_at).toEqual(row?.finished_at);
+    expect(already).toEqual({ applied: false, reason: 'noop', current: 'running' });
+    expect(notMine).toEqual({ applied: false, reason: 'stale', current: 'scheduled' });
+  });
+
   it('refuses what the state machine forbids and what another worker asks, whatever else is in the batch', async () => {
     const [done, elsewhere, fine] = [
       await newExecution(),

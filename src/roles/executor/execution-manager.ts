@@ -3,6 +3,7 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { KeyedSerializer } from '../../common/keyed-serializer';
 import { DatabaseService } from '../../database/database.service';
+import type { ExecutionStatus } from '../../domain/execution-status';
 import type { PayloadOf } from '../../domain/messages';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionStore } from '../../executions/execution.store';
@@ -38,7 +39,7 @@ export class ExecutionManager {
       await this.db.whenReady();
       if (change.status === 'running') {
         // The worker claimed it in the database itself (atomically, before acking): announce it.
-        this.announceRunning(change, context.correlationId);
+        this.announce(change, context.correlationId, change.at);
         return;
       }
       await this.lifecycle.transition(
@@ -51,15 +52,34 @@ export class ExecutionManager {
   }
 
   @OnMessage(CONSUMERS.executionManager, 'ExecutionCompleted')
-  onCompleted(@Payload() done: PayloadOf<'ExecutionCompleted'>): Promise<void> {
+  onCompleted(
+    @Payload() done: PayloadOf<'ExecutionCompleted'>,
+    @Ctx() context: MessageContext,
+  ): Promise<void> {
     return this.perExecution.run(done.execution_id, async () => {
+      if (done.recorded) {
+        // Claimed and finished in one statement by the worker: only announce it.
+        const { action, created_at, scheduled_at, started_at } = done.recorded;
+        const base = { execution_id: done.execution_id, action, created_at, scheduled_at };
+        this.announce(
+          { ...base, status: 'running', worker_id: done.worker_id },
+          context.correlationId,
+          started_at,
+        );
+        this.announce(
+          { ...base, status: done.status, worker_id: done.worker_id },
+          context.correlationId,
+          started_at,
+          done.at,
+        );
+        return;
+      }
       await this.db.whenReady();
       await this.lifecycle.transition(
         done.execution_id,
         done.status,
         { result: done.result ?? null, error: done.error ?? null },
         { attempt: done.attempt, ...(done.worker_id ? { workerId: done.worker_id } : {}) },
-        done.running_reported === false ? 'running' : undefined,
       );
     });
   }
@@ -130,20 +150,31 @@ export class ExecutionManager {
     });
   }
 
-  private announceRunning(
-    change: PayloadOf<'ExecutionStatusChanged'>,
+  /** A state change the worker recorded itself, announced from what it reported. */
+  private announce(
+    change: {
+      execution_id: string;
+      action?: string;
+      status: ExecutionStatus;
+      worker_id?: string;
+      created_at?: string;
+      scheduled_at?: string | null;
+    },
     correlationId: string,
+    startedAt: string,
+    finishedAt?: string,
   ): void {
     this.notifications.send({
       kind: 'execution',
       execution_id: change.execution_id,
       action: change.action ?? 'unknown',
-      status: 'running',
+      status: change.status,
       correlation_id: correlationId,
       worker_id: change.worker_id ?? null,
       created_at: change.created_at,
       scheduled_at: change.scheduled_at,
-      started_at: change.at,
+      started_at: startedAt,
+      finished_at: finishedAt ?? null,
       at: new Date().toISOString(),
     });
   }

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelay, delay } from '../../common/backoff';
 import type { RunnerName } from '../../domain/core-pack';
 import type { MessageType, PayloadOf } from '../../domain/messages';
-import { ExecutionStore } from '../../executions/execution.store';
+import { ExecutionStore, TransitionOutcome } from '../../executions/execution.store';
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { UnprocessableMessageError } from '../../messaging/message-context';
 import { createRunners, RunOutcome, Runner } from './runners';
@@ -53,49 +53,95 @@ export class ExecutionSupervisor {
         `execution ${request.execution_id} reached worker without a known runner, parameters and timeout`,
       );
     }
+    if (runner.pure) return this.runPure(runner, request);
     const claim = await this.store.transition(
       request.execution_id,
       'running',
       {},
       { attempt: request.attempt, workerId: this.workerId },
     );
-    if (!claim.applied) {
-      this.logger.log(
-        `skipping execution ${request.execution_id}: ${claim.reason} (${claim.current ?? 'gone'})`,
-      );
-      return;
-    }
+    if (!claim.applied) return this.skip(request, claim);
     const claimed = claim.row;
-    const runningReport = new RunningReport(() =>
-      // Not awaited: the claim above is the record that it started; this report only lets the
-      // executor announce it, and it leaves before the completion on the same channel.
-      this.publisher
-        .publish('ExecutionStatusChanged', {
-          execution_id: request.execution_id,
-          action: request.action,
-          created_at: new Date(claimed.created_at).toISOString(),
-          scheduled_at: claimed.scheduled_at && new Date(claimed.scheduled_at).toISOString(),
-          status: 'running',
-          attempt: request.attempt,
-          worker_id: this.workerId,
-          at: new Date(claimed.started_at ?? Date.now()).toISOString(),
-        })
-        .catch((error: Error) =>
-          this.logger.warn(
-            `could not report execution ${request.execution_id} running: ${error.message}`,
-          ),
+    // Not awaited: the claim above is the record that it started; this report only lets the
+    // executor announce it, and it leaves before the completion on the same channel.
+    void this.publisher
+      .publish('ExecutionStatusChanged', {
+        execution_id: request.execution_id,
+        action: request.action,
+        created_at: iso(claimed.created_at),
+        scheduled_at: claimed.scheduled_at && iso(claimed.scheduled_at),
+        status: 'running',
+        attempt: request.attempt,
+        worker_id: this.workerId,
+        at: iso(claimed.started_at ?? Date.now()),
+      })
+      .catch((error: Error) =>
+        this.logger.warn(
+          `could not report execution ${request.execution_id} running: ${error.message}`,
         ),
-    );
+      );
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort('timeout' satisfies StopReason),
       request.timeout_ms,
     );
-    const done = this.run(runner, request, controller.signal, runningReport).finally(() => {
-      clearTimeout(timer);
-      this.running.delete(request.execution_id);
+    this.track(
+      request.execution_id,
+      controller,
+      this.run(runner, request, controller.signal).finally(() => clearTimeout(timer)),
+    );
+  }
+
+  /**
+   * The lean path of built-in actions without side effects (noop, echo): run first, then claim
+   * and record the outcome in one statement. If the claim is refused the outcome is dropped,
+   * which is harmless because running it changed nothing. The executor only announces it.
+   */
+  private async runPure(runner: Runner, request: PayloadOf<'ExecutionRequested'>): Promise<void> {
+    const outcome = await this.outcomeOf(runner, request, new AbortController().signal);
+    if (outcome.status === 'paused') {
+      throw new UnprocessableMessageError(`runner ${runner.name} cannot pause`);
+    }
+    const finished = await this.store.claimFinished(
+      request.execution_id,
+      outcome.status,
+      { result: outcome.result, error: outcome.error ?? null },
+      { attempt: request.attempt, workerId: this.workerId! },
+    );
+    if (!finished.applied) return this.skip(request, finished);
+    const row = finished.row;
+    this.logger.debug?.(
+      `execution ${request.execution_id} ${outcome.status} (claimed and finished)`,
+    );
+    const report = this.report('ExecutionCompleted', {
+      execution_id: request.execution_id,
+      status: outcome.status,
+      attempt: request.attempt,
+      worker_id: this.workerId,
+      result: outcome.result,
+      ...(outcome.error ? { error: outcome.error } : {}),
+      recorded: {
+        action: request.action,
+        created_at: iso(row.created_at),
+        scheduled_at: row.scheduled_at && iso(row.scheduled_at),
+        started_at: iso(row.started_at ?? Date.now()),
+      },
+      at: iso(row.finished_at ?? Date.now()),
     });
-    this.running.set(request.execution_id, { controller, done });
+    this.track(request.execution_id, new AbortController(), report);
+  }
+
+  private skip(request: PayloadOf<'ExecutionRequested'>, refused: TransitionOutcome): void {
+    if (refused.applied) return;
+    this.logger.log(
+      `skipping execution ${request.execution_id}: ${refused.reason} (${refused.current ?? 'gone'})`,
+    );
+  }
+
+  /** Known until done, so cancel can reach it and drain can wait for it. */
+  private track(executionId: string, controller: AbortController, work: Promise<void>): void {
+    const done = work.finally(() => this.running.delete(executionId));
+    this.running.set(executionId, { controller, done });
   }
 
   /** Stops a running action (its process is killed); unknown ids are ignored. */
@@ -123,30 +169,14 @@ export class ExecutionSupervisor {
     runner: Runner,
     request: PayloadOf<'ExecutionRequested'>,
     signal: AbortSignal,
-    runningReport: RunningReport,
   ): Promise<void> {
     const started = Date.now();
-    let outcome: RunOutcome;
-    try {
-      outcome = await runner.run({
-        executionId: request.execution_id,
-        parameters: request.parameters!,
-        signal,
-        timeoutMs: request.timeout_ms!,
-      });
-    } catch (error) {
-      outcome = {
-        status: 'failed',
-        result: null,
-        error: (error as Error)?.message ?? String(error),
-      };
-    }
+    const outcome = await this.outcomeOf(runner, request, signal);
     const base = {
       execution_id: request.execution_id,
       attempt: request.attempt,
       worker_id: this.workerId,
     };
-    if (signal.aborted || outcome.status === 'paused') runningReport.flush();
     if (signal.aborted) {
       const reason = signal.reason as StopReason;
       const stopped = outcome.status === 'paused' ? null : outcome.result;
@@ -183,9 +213,26 @@ export class ExecutionSupervisor {
       status: outcome.status,
       result: outcome.result,
       ...(outcome.error ? { error: outcome.error } : {}),
-      ...(runningReport.fold() ? { running_reported: false } : {}),
       at: new Date().toISOString(),
     });
+  }
+
+  /** What the runner says, or `failed` with the error it threw. */
+  private async outcomeOf(
+    runner: Runner,
+    request: PayloadOf<'ExecutionRequested'>,
+    signal: AbortSignal,
+  ): Promise<RunOutcome> {
+    try {
+      return await runner.run({
+        executionId: request.execution_id,
+        parameters: request.parameters!,
+        signal,
+        timeoutMs: request.timeout_ms!,
+      });
+    } catch (error) {
+      return { status: 'failed', result: null, error: (error as Error)?.message ?? String(error) };
+    }
   }
 
   /** An outcome must not be lost to a broker blip: keep trying until it is confirmed. */
@@ -202,31 +249,6 @@ export class ExecutionSupervisor {
   }
 }
 
-/**
- * The `running` report waits for the end of the turn: an action that finishes within it (noop,
- * echo) is reported once, by its completion, which saves a message and a hop per execution.
- */
-class RunningReport {
-  private pending?: NodeJS.Immediate;
-
-  constructor(private readonly send: () => void) {
-    this.pending = setImmediate(() => this.flush());
-  }
-
-  /** Sends it now if it has not left yet. */
-  flush(): void {
-    if (this.take()) this.send();
-  }
-
-  /** True when it had not left: the completion stands in for it. */
-  fold(): boolean {
-    return this.take();
-  }
-
-  private take(): boolean {
-    if (!this.pending) return false;
-    clearImmediate(this.pending);
-    this.pending = undefined;
-    return true;
-  }
+function iso(time: Date | string | number): string {
+  return new Date(time).toISOString();
 }

@@ -3,6 +3,7 @@ import { abortableDelay, RunContext, RunOutcome, Runner } from './runner';
 /** core.echo: its parameters are its result. */
 export class EchoRunner implements Runner {
   readonly name = 'echo' as const;
+  readonly pure = true;
   async run({ parameters }: RunContext): Promise<RunOutcome> {
     return { status: 'succeeded', result: parameters };
   }
@@ -11,6 +12,7 @@ export class EchoRunner implements Runner {
 /** core.noop: nothing, successfully. */
 export class NoopRunner implements Runner {
   readonly name = 'noop' as const;
+  readonly pure = true;
   async run(): Promise<RunOutcome> {
     return { status: 'succeeded', result: {} };
   }

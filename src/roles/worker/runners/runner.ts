@@ -18,6 +18,11 @@ export type RunOutcome =
 
 export interface Runner {
   readonly name: RunnerName;
+  /**
+   * No side effects and no waiting (noop, echo): it may run before the worker's claim, whose
+   * statement then records the outcome too.
+   */
+  readonly pure?: boolean;
   run(context: RunContext): Promise<RunOutcome>;
 }
 
