@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -27,5 +28,20 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen(config.http.port, '0.0.0.0');
+  keepConnectionsOpen(app.getHttpServer() as Server);
   return app;
+}
+
+/**
+ * Node closes an idle keep-alive connection after 5 s; a client that reuses it at that moment
+ * (a webhook sender's pool after a lull, a load balancer) gets ECONNRESET, and a webhook cannot
+ * be retried blindly. Keep idle connections longer than the usual 60 s idle timeout of load
+ * balancers, so the client side closes first.
+ */
+const KEEP_ALIVE_MS = 65_000;
+
+function keepConnectionsOpen(server: Server): void {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // Must exceed keepAliveTimeout, or a request arriving on an old connection can be cut off.
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
 }

@@ -56,6 +56,8 @@ describe('api: webhooks publish EventCreated (api,executor)', () => {
     // Neither a hash of every body nor a framework banner.
     expect(response.headers.get('etag')).toBeNull();
     expect(response.headers.get('x-powered-by')).toBeNull();
+    // Idle connections outlive a load balancer's 60 s, so clients never reuse one being closed.
+    expect(response.headers.get('keep-alive')).toBe('timeout=65');
     eventId = response.body.event_id;
 
     // Published before the 202, so it is already on its way to the tap.
