@@ -12,6 +12,7 @@ import {
 } from './execution.store';
 import { ExecutionRow } from './execution-view';
 import { NotificationSender } from './notification-sender';
+import { iso } from '../common/iso';
 
 export class UnknownActionError extends Error {}
 export class InvalidParametersError extends Error {
@@ -111,9 +112,4 @@ export class ExecutionLifecycle {
       at: new Date().toISOString(),
     });
   }
-}
-
-function iso(value: Date | string | null): string | null {
-  if (value === null) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }

@@ -1,4 +1,5 @@
 import type { ExecutionStatus } from '../domain/execution-status';
+import { iso } from '../common/iso';
 
 /** An execution row as PostgreSQL returns it (snake_case, raw SQL). */
 export interface ExecutionRow {
@@ -56,9 +57,4 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
   };
-}
-
-function iso(value: Date | string | null): string | null {
-  if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
 }

@@ -7,6 +7,7 @@ import { ExecutionStore, TransitionOutcome } from '../../executions/execution.st
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { UnprocessableMessageError } from '../../messaging/message-context';
 import { createRunners, RunOutcome, Runner } from './runners';
+import { iso } from '../../common/iso';
 
 /** Why a running action was stopped early. */
 export type StopReason = 'timeout' | 'canceled' | 'shutdown';
@@ -247,8 +248,4 @@ export class ExecutionSupervisor {
       }
     }
   }
-}
-
-function iso(time: Date | string | number): string {
-  return new Date(time).toISOString();
 }

@@ -4,7 +4,8 @@ import { ActionCatalog } from '../../../executions/action-catalog';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
 import { DefinitionResource } from '../common/definition-resource';
 import { DefinitionRow } from '../common/definition-table';
-import { inTransaction, iso, jsonParam } from '../common/sql';
+import { inTransaction, jsonParam } from '../common/sql';
+import { iso } from '../../../common/iso';
 import { checkAgainst, userSchemaProblem } from '../common/user-schema';
 import { ActionDefinitionDto, ActionView } from './action.dto';
 

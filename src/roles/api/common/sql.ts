@@ -24,8 +24,3 @@ export function inTransaction<T>(db: DatabaseService, work: (sql: Sql) => Promis
 export function jsonParam(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
-
-export function iso(value: Date | string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  return (value instanceof Date ? value : new Date(value)).toISOString();
-}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../../database/database.service';
 import { notFound } from '../common/api-errors';
 import { listPage, Page, toPage } from '../common/pagination';
-import { iso, poolSql } from '../common/sql';
+import { poolSql } from '../common/sql';
+import { iso } from '../../../common/iso';
 import { EventListQueryDto, EventView } from './event.dto';
 
 interface EventRow {

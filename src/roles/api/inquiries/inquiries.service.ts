@@ -3,7 +3,8 @@ import { DatabaseService } from '../../../database/database.service';
 import { MessagePublisher } from '../../../messaging/messaging.port';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
 import { listPage, Page, toPage } from '../common/pagination';
-import { iso, jsonParam, poolSql } from '../common/sql';
+import { jsonParam, poolSql } from '../common/sql';
+import { iso } from '../../../common/iso';
 import { checkAgainst } from '../common/user-schema';
 import { InquiryListQueryDto, InquiryView } from './inquiry.dto';
 

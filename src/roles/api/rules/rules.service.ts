@@ -5,7 +5,8 @@ import { findTemplatePaths, validateTemplate } from '../../../domain/templating'
 import { assertNoProblems, notFound } from '../common/api-errors';
 import { DefinitionResource } from '../common/definition-resource';
 import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { iso, jsonParam, Sql } from '../common/sql';
+import { jsonParam, Sql } from '../common/sql';
+import { iso } from '../../../common/iso';
 import { checkAgainst } from '../common/user-schema';
 import { RuleDefinitionDto, RuleView } from './rule.dto';
 

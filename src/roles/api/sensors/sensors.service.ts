@@ -3,7 +3,8 @@ import { DatabaseService } from '../../../database/database.service';
 import { assertNoProblems, notFound } from '../common/api-errors';
 import { DefinitionResource } from '../common/definition-resource';
 import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { iso, jsonParam, Sql } from '../common/sql';
+import { jsonParam, Sql } from '../common/sql';
+import { iso } from '../../../common/iso';
 import { sensorConfigProblems } from './sensor-config';
 import { SensorDefinitionDto, SensorView } from './sensor.dto';
 

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../../database/database.service';
 import { listPage, Page, toPage } from '../common/pagination';
-import { iso, poolSql } from '../common/sql';
+import { poolSql } from '../common/sql';
+import { iso } from '../../../common/iso';
 import { WorkerListQueryDto, WorkerView } from './worker.dto';
 
 interface WorkerRow {
