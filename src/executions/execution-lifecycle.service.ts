@@ -14,6 +14,17 @@ import { ExecutionRow } from './execution-view';
 import { NotificationSender } from './notification-sender';
 import { iso } from '../common/iso';
 
+/** What a notification shows of an execution: its row, or what a worker reported of it. */
+export type AnnouncedExecution = Pick<
+  ExecutionRow,
+  'id' | 'action_ref' | 'status' | 'correlation_id' | 'worker_id'
+> & {
+  created_at?: Date | string;
+  scheduled_at?: Date | string | null;
+  started_at?: Date | string | null;
+  finished_at?: Date | string | null;
+};
+
 export class UnknownActionError extends Error {}
 export class InvalidParametersError extends Error {
   constructor(readonly problems: string[]) {
@@ -97,7 +108,7 @@ export class ExecutionLifecycle {
   }
 
   /** Tells notifiers about the execution's current state (batched, not awaited). */
-  notify(row: ExecutionRow): void {
+  notify(row: AnnouncedExecution): void {
     this.notifications.send({
       kind: 'execution',
       execution_id: row.id,

@@ -164,10 +164,9 @@ export class ExecutionManager {
     startedAt: string,
     finishedAt?: string,
   ): void {
-    this.notifications.send({
-      kind: 'execution',
-      execution_id: change.execution_id,
-      action: change.action ?? 'unknown',
+    this.lifecycle.notify({
+      id: change.execution_id,
+      action_ref: change.action ?? 'unknown',
       status: change.status,
       correlation_id: correlationId,
       worker_id: change.worker_id ?? null,
@@ -175,7 +174,6 @@ export class ExecutionManager {
       scheduled_at: change.scheduled_at,
       started_at: startedAt,
       finished_at: finishedAt ?? null,
-      at: new Date().toISOString(),
     });
   }
 
