@@ -184,11 +184,16 @@ export class ExecutionStore {
     const results = new Array<ExecutionRow | undefined>(requests.length);
     let waiting = requests.map((request, index) => ({ request, index }));
     while (waiting.length > 0) {
-      const ids = new Set<string>();
-      const round = waiting.filter(({ request }) => !ids.has(request.id) && ids.add(request.id));
-      waiting = waiting.filter((entry) => !round.includes(entry));
-      const byId = await this.applyRound(round.map(({ request }) => request));
-      for (const { request, index } of round) results[index] = byId.get(request.id);
+      // The first request for each execution goes now, a repeat in the next round.
+      const round = new Map<string, { request: TransitionRequest; index: number }>();
+      const later: typeof waiting = [];
+      for (const entry of waiting) {
+        if (round.has(entry.request.id)) later.push(entry);
+        else round.set(entry.request.id, entry);
+      }
+      const byId = await this.applyRound([...round.values()].map(({ request }) => request));
+      for (const [id, { index }] of round) results[index] = byId.get(id);
+      waiting = later;
     }
     return results;
   }
