@@ -1,5 +1,11 @@
 import { AttuneProcess } from '../support/attune-process';
-import { createOk, executionReaches, TERMINAL, webhook } from '../support/attune-api';
+import {
+  createOk,
+  createTriggerWithRule,
+  executionReaches,
+  TERMINAL,
+  webhook,
+} from '../support/attune-api';
 import { TestDatabase } from '../support/database';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
@@ -20,10 +26,8 @@ describe('crashes and shutdowns lose and duplicate nothing', () => {
     await db.create();
     api = await start('api');
     await start('worker', { WORKER_NAME: 'steady', WORKER_CAPACITY: '50' });
-    await createOk(api, '/api/v1/triggers', { ref: 'demo.burst' });
-    await createOk(api, '/api/v1/rules', {
+    await createTriggerWithRule(api, 'demo.burst', {
       ref: 'demo.on_burst',
-      trigger: 'demo.burst',
       action: 'core.echo',
       parameters: { seq: '{{ event.payload.seq }}' },
     });

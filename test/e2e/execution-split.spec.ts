@@ -1,5 +1,5 @@
 import { AttuneProcess } from '../support/attune-process';
-import { createOk, TERMINAL, webhook } from '../support/attune-api';
+import { createOk, createTriggerWithRule, TERMINAL, webhook } from '../support/attune-api';
 import { TestDatabase } from '../support/database';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
@@ -28,10 +28,8 @@ describe('execution path with roles split over processes', () => {
     await db.create();
     api = await start('api');
     await start('executor');
-    await createOk(api, '/api/v1/triggers', { ref: 'demo.tick' });
-    await createOk(api, '/api/v1/rules', {
+    await createTriggerWithRule(api, 'demo.tick', {
       ref: 'demo.on_tick',
-      trigger: 'demo.tick',
       action: 'core.echo',
       parameters: { seq: '{{ event.payload.seq }}' },
     });

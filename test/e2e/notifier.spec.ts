@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createOk, executionReaches } from '../support/attune-api';
+import { createTriggerWithRule, executionReaches } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
 import { metricValue, SseFeed, statusesOf, WsFeed } from '../support/live-feeds';
@@ -112,12 +112,9 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
   });
 
   it('shows a rule-fired execution the same life: scheduled as it is created, claimed and finished at once', async () => {
-    await createOk(core, '/api/v1/triggers', { ref: 'notify.ping' });
-    await createOk(core, '/api/v1/rules', {
+    await createTriggerWithRule(core, 'notify.ping', {
       ref: 'notify.on_ping',
-      trigger: 'notify.ping',
       action: 'core.noop',
-      enabled: true,
     });
     const feed = await ws(notifierA);
     // What the shortcuts save: no trip through the scheduler's queue, no separate `running`

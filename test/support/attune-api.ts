@@ -10,6 +10,16 @@ export async function createOk(app: AttuneProcess, path: string, body: unknown):
   return response.body;
 }
 
+/** A trigger and one enabled rule on it (the rule's parameters may template the event). */
+export async function createTriggerWithRule(
+  app: AttuneProcess,
+  trigger: string,
+  rule: { ref: string; action: string; parameters?: Record<string, unknown> },
+): Promise<void> {
+  await createOk(app, '/api/v1/triggers', { ref: trigger });
+  await createOk(app, '/api/v1/rules', { ...rule, trigger });
+}
+
 export async function webhook(
   app: AttuneProcess,
   trigger: string,
