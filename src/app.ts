@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -6,15 +5,17 @@ import { WsAdapter } from '@nestjs/platform-ws';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { AttuneExpressAdapter } from './http/express-adapter';
 import { connectMessageConsumers } from './messaging/messaging.module';
 import { setupOpenApi } from './roles/api/openapi';
 
 /** Builds and starts the app for `config` (main.ts and the tests both boot through here). */
 export async function startApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoles(config), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoles(config),
+    new AttuneExpressAdapter(),
+    { bufferLogs: true, bodyParser: false },
+  );
   app.useLogger(app.get(Logger));
   // No ETag hashing of every JSON body (API clients do not revalidate), no framework banner.
   app.set('etag', false);
@@ -28,20 +29,5 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen(config.http.port, '0.0.0.0');
-  keepConnectionsOpen(app.getHttpServer() as Server);
   return app;
-}
-
-/**
- * Node closes an idle keep-alive connection after 5 s; a client that reuses it at that moment
- * (a webhook sender's pool after a lull, a load balancer) gets ECONNRESET, and a webhook cannot
- * be retried blindly. Keep idle connections longer than the usual 60 s idle timeout of load
- * balancers, so the client side closes first.
- */
-const KEEP_ALIVE_MS = 65_000;
-
-function keepConnectionsOpen(server: Server): void {
-  server.keepAliveTimeout = KEEP_ALIVE_MS;
-  // Must exceed keepAliveTimeout, or a request arriving on an old connection can be cut off.
-  server.headersTimeout = KEEP_ALIVE_MS + 1000;
 }
