@@ -83,18 +83,6 @@ export const MESSAGE_SCHEMAS = {
     worker_id: uuid.optional(),
     result: z.unknown().optional(),
     error: z.string().optional(),
-    /**
-     * Set when the worker recorded the outcome itself, with its claim (actions without side
-     * effects): the executor only announces `running` and the outcome, from these fields.
-     */
-    recorded: z
-      .object({
-        action: z.string(),
-        created_at: isoTime,
-        scheduled_at: isoTime.nullable(),
-        started_at: isoTime,
-      })
-      .optional(),
     at: isoTime,
   }),
   ExecutionCancelRequested: z.object({

@@ -117,8 +117,9 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
       action: 'core.noop',
     });
     const feed = await ws(notifierA);
-    // What the shortcuts save: no trip through the scheduler's queue, no separate `running`
-    // report from the worker for an action without side effects (it records both itself).
+    // What the shortcuts save: no trip through the scheduler's queue, and for an action without
+    // side effects no `running` report and no completion message (the worker records both
+    // itself, and announces them).
     const counters = async () => {
       const text = (await core.request<string>('GET', '/metrics')).body;
       return {
@@ -130,6 +131,8 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
           metricValue(text, 'attune_messages_published_total', {
             type: 'ExecutionStatusChanged',
           }) ?? 0,
+        completions:
+          metricValue(text, 'attune_messages_published_total', { type: 'ExecutionCompleted' }) ?? 0,
       };
     };
     const before = await counters();

@@ -52,28 +52,8 @@ export class ExecutionManager {
   }
 
   @OnMessage(CONSUMERS.executionManager, 'ExecutionCompleted')
-  onCompleted(
-    @Payload() done: PayloadOf<'ExecutionCompleted'>,
-    @Ctx() context: MessageContext,
-  ): Promise<void> {
+  onCompleted(@Payload() done: PayloadOf<'ExecutionCompleted'>): Promise<void> {
     return this.perExecution.run(done.execution_id, async () => {
-      if (done.recorded) {
-        // Claimed and finished in one statement by the worker: only announce it.
-        const { action, created_at, scheduled_at, started_at } = done.recorded;
-        const base = { execution_id: done.execution_id, action, created_at, scheduled_at };
-        this.announce(
-          { ...base, status: 'running', worker_id: done.worker_id },
-          context.correlationId,
-          started_at,
-        );
-        this.announce(
-          { ...base, status: done.status, worker_id: done.worker_id },
-          context.correlationId,
-          started_at,
-          done.at,
-        );
-        return;
-      }
       await this.db.whenReady();
       await this.lifecycle.transition(
         done.execution_id,
@@ -162,7 +142,6 @@ export class ExecutionManager {
     },
     correlationId: string,
     startedAt: string,
-    finishedAt?: string,
   ): void {
     this.lifecycle.notify({
       id: change.execution_id,
@@ -173,7 +152,7 @@ export class ExecutionManager {
       created_at: change.created_at,
       scheduled_at: change.scheduled_at,
       started_at: startedAt,
-      finished_at: finishedAt ?? null,
+      finished_at: null,
     });
   }
 

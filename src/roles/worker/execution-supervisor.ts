@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { backoffDelay, delay } from '../../common/backoff';
 import type { RunnerName } from '../../domain/core-pack';
 import type { MessageType, PayloadOf } from '../../domain/messages';
+import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionStore, TransitionOutcome } from '../../executions/execution.store';
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { UnprocessableMessageError } from '../../messaging/message-context';
@@ -31,6 +32,7 @@ export class ExecutionSupervisor {
 
   constructor(
     private readonly store: ExecutionStore,
+    private readonly lifecycle: ExecutionLifecycle,
     private readonly publisher: MessagePublisher,
   ) {}
 
@@ -96,7 +98,7 @@ export class ExecutionSupervisor {
   /**
    * The lean path of built-in actions without side effects (noop, echo): run first, then claim
    * and record the outcome in one statement. If the claim is refused the outcome is dropped,
-   * which is harmless because running it changed nothing. The executor only announces it.
+   * which is harmless because running it changed nothing.
    */
   private async runPure(runner: Runner, request: PayloadOf<'ExecutionRequested'>): Promise<void> {
     const outcome = await this.outcomeOf(runner, request, new AbortController().signal);
@@ -114,22 +116,11 @@ export class ExecutionSupervisor {
     this.logger.debug?.(
       `execution ${request.execution_id} ${outcome.status} (claimed and finished)`,
     );
-    const report = this.report('ExecutionCompleted', {
-      execution_id: request.execution_id,
-      status: outcome.status,
-      attempt: request.attempt,
-      worker_id: this.workerId,
-      result: outcome.result,
-      ...(outcome.error ? { error: outcome.error } : {}),
-      recorded: {
-        action: request.action,
-        created_at: iso(row.created_at),
-        scheduled_at: row.scheduled_at && iso(row.scheduled_at),
-        started_at: iso(row.started_at ?? Date.now()),
-      },
-      at: iso(row.finished_at ?? Date.now()),
-    });
-    this.track(request.execution_id, new AbortController(), report);
+    // The row is final and nothing is left for the executor to apply: announce it from here
+    // instead of sending a completion the executor would only relay (a message, a broker write
+    // and a delivery fewer per execution).
+    this.lifecycle.notify({ ...row, status: 'running', finished_at: null });
+    this.lifecycle.notify(row);
   }
 
   private skip(request: PayloadOf<'ExecutionRequested'>, refused: TransitionOutcome): void {
