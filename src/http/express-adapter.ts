@@ -17,12 +17,12 @@ export const KEEP_ALIVE_MS = 65_000;
 
 /**
  * The Express adapter with Attune's HTTP server. Express gives every request and response its
- * app's prototype with `Object.setPrototypeOf`; in V8 that makes each of them, and everything
- * they reference, outlive the young generation, so under steady traffic the old generation
- * filled with dead requests and a full collection paused the process every few seconds
- * (measured with `npm run bench`: ~10 MB/s promoted at 400 webhooks/s, each full collection
- * a burst of 30–45 ms latencies). Here Node builds requests and responses from the start with
- * the app's prototypes, so Express's `setPrototypeOf` finds nothing to change.
+ * app's prototype with `Object.setPrototypeOf`, and in V8 that made them (and what they hold)
+ * outlive the young generation: express 5 alone at 400 requests/s moved ~2.7 MB/s to the old
+ * generation where plain `node:http` moved nothing. In the all-in-one under steady webhooks that
+ * meant a full collection every few seconds, each a burst of 30–45 ms latencies (npm run bench;
+ * promotion 8.5 → 3.8 MB/s with this). Here Node builds requests and responses with the app's
+ * prototypes from the start, so Express's `setPrototypeOf` finds nothing to change.
  */
 export class AttuneExpressAdapter extends ExpressAdapter {
   // Attune passes none of Nest's https / forceCloseConnections / return503OnClosing options.
