@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { isUuid } from '../common/uuid';
 
 export interface CorrelationScope {
   correlationId: string;
@@ -17,12 +18,6 @@ export function runWithCorrelation<T>(scope: CorrelationScope, fn: () => T): T {
 
 export function currentCorrelation(): CorrelationScope | undefined {
   return storage.getStore();
-}
-
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 
 /** The caller's correlation id if it is a UUID (they are stored as uuid columns), else a new one. */

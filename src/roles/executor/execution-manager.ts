@@ -3,7 +3,6 @@ import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { KeyedSerializer } from '../../common/keyed-serializer';
 import { DatabaseService } from '../../database/database.service';
-import type { ExecutionStatus } from '../../domain/execution-status';
 import type { PayloadOf } from '../../domain/messages';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionStore } from '../../executions/execution.store';
@@ -39,7 +38,7 @@ export class ExecutionManager {
       await this.db.whenReady();
       if (change.status === 'running') {
         // The worker claimed it in the database itself (atomically, before acking): announce it.
-        this.announce(change, context.correlationId, change.at);
+        this.announceRunning(change, context.correlationId);
         return;
       }
       await this.lifecycle.transition(
@@ -130,28 +129,20 @@ export class ExecutionManager {
     });
   }
 
-  /** A state change the worker recorded itself, announced from what it reported. */
-  private announce(
-    change: {
-      execution_id: string;
-      action?: string;
-      status: ExecutionStatus;
-      worker_id?: string;
-      created_at?: string;
-      scheduled_at?: string | null;
-    },
+  /** The worker claimed it itself: announce `running` from what it reported. */
+  private announceRunning(
+    change: PayloadOf<'ExecutionStatusChanged'>,
     correlationId: string,
-    startedAt: string,
   ): void {
     this.lifecycle.notify({
       id: change.execution_id,
       action_ref: change.action ?? 'unknown',
-      status: change.status,
+      status: 'running',
       correlation_id: correlationId,
       worker_id: change.worker_id ?? null,
       created_at: change.created_at,
       scheduled_at: change.scheduled_at,
-      started_at: startedAt,
+      started_at: change.at,
       finished_at: null,
     });
   }

@@ -1,9 +1,6 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { isUuid } from '../../../common/uuid';
 import { InvalidInputException } from './api-errors';
-
-import { isUuid, UUID_PATTERN } from '../../../logging/correlation';
-
-export { isUuid, UUID_PATTERN };
 
 /** Path parameter holding an id: a malformed one is a 400, not a database error. */
 @Injectable()

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { PageOf, PaginationQueryDto } from '../common/pagination';
 import { IsRef } from '../common/ref';
-import { UUID_PATTERN } from '../common/uuid';
+import { UUID_PATTERN } from '../../../common/uuid';
 
 export class EnforcementListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Only enforcements of this event' })
