@@ -1,3 +1,6 @@
+/** A flood of distinct keys (random refs) must not grow memory without bound. */
+const MAX_ENTRIES = 10_000;
+
 export interface RefreshingCacheOptions {
   /** Younger entries are served as they are. */
   freshMs: number;
@@ -7,10 +10,14 @@ export interface RefreshingCacheOptions {
    * and under steady traffic no lookup waits for the database.
    */
   maxStaleMs: number;
-  /** A flood of distinct keys (random refs) must not grow memory without bound. */
-  maxEntries?: number;
   now?: () => number;
 }
+
+/**
+ * For definitions (triggers, rules, actions) read on every webhook or event: a change made
+ * elsewhere is seen within 1 s, one made in this process at once (the writer invalidates).
+ */
+export const DEFINITION_FRESHNESS: RefreshingCacheOptions = { freshMs: 500, maxStaleMs: 1000 };
 
 /**
  * A keyed cache in front of a slow lookup (definitions in PostgreSQL) for hot paths: every
@@ -61,7 +68,7 @@ export class RefreshingCache<K, V> {
       const generation = this.generation;
       pending = this.load(key).then((value) => {
         if (generation === this.generation) {
-          if (this.entries.size >= (this.options.maxEntries ?? 10_000)) this.entries.clear();
+          if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
           this.entries.set(key, { at: this.now(), value });
         }
         return value;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RefreshingCache } from '../common/refreshing-cache';
+import { DEFINITION_FRESHNESS, RefreshingCache } from '../common/refreshing-cache';
 import { DEFAULT_ACTION_TIMEOUT_MS } from '../domain/core-pack';
 import { DatabaseService } from '../database/database.service';
 import { validateAgainst } from './json-schema';
@@ -19,10 +19,10 @@ export interface ActionInfo {
  */
 @Injectable()
 export class ActionCatalog {
-  private readonly cache = new RefreshingCache((ref: string) => this.load(ref), {
-    freshMs: 500,
-    maxStaleMs: 1000,
-  });
+  private readonly cache = new RefreshingCache(
+    (ref: string) => this.load(ref),
+    DEFINITION_FRESHNESS,
+  );
 
   constructor(private readonly db: DatabaseService) {}
 

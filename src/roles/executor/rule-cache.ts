@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RefreshingCache } from '../../common/refreshing-cache';
+import { DEFINITION_FRESHNESS, RefreshingCache } from '../../common/refreshing-cache';
 import { DatabaseService } from '../../database/database.service';
 import type { Criteria } from '../../domain/criteria';
 
@@ -14,10 +14,10 @@ export interface EnabledRule {
 /** Enabled rules by trigger, read for every event: cached, a change is seen within 1 s. */
 @Injectable()
 export class RuleCache {
-  private readonly cache = new RefreshingCache((triggerRef: string) => this.load(triggerRef), {
-    freshMs: 500,
-    maxStaleMs: 1000,
-  });
+  private readonly cache = new RefreshingCache(
+    (triggerRef: string) => this.load(triggerRef),
+    DEFINITION_FRESHNESS,
+  );
 
   constructor(private readonly db: DatabaseService) {}
 

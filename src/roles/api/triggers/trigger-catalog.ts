@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RefreshingCache } from '../../../common/refreshing-cache';
+import { DEFINITION_FRESHNESS, RefreshingCache } from '../../../common/refreshing-cache';
 import { DatabaseService } from '../../../database/database.service';
 
 export interface TriggerInfo {
@@ -14,11 +14,10 @@ export interface TriggerInfo {
  */
 @Injectable()
 export class TriggerCatalog {
-  private readonly cache = new RefreshingCache((ref: string) => this.load(ref), {
-    freshMs: 500,
-    maxStaleMs: 1000,
-    maxEntries: 10_000,
-  });
+  private readonly cache = new RefreshingCache(
+    (ref: string) => this.load(ref),
+    DEFINITION_FRESHNESS,
+  );
   /** Last schema seen per ref, reused while unchanged so its compiled validator stays cached. */
   private readonly schemas = new Map<string, { text: string; schema: Record<string, unknown> }>();
 
