@@ -12,7 +12,10 @@ const PHASES = /** @type {const} */ (['baseline', 'allinone', 'split', 'rate']);
  * @property {Set<Phase>} only      phases to run
  * @property {boolean} profile      start the all-in-one process with --cpu-prof
  * @property {number | null} rate   fixed offered rate (per s); null = half the all-in-one peak
- * @property {number} rateSeconds   how long the fixed-rate phase offers load
+ * @property {number} rateSeconds   how long each fixed-rate run offers load
+ * @property {number} rateRounds    fixed-rate runs per program, baseline and Attune taking turns;
+ *                                  their latencies are pooled (one draw is mostly luck on a busy
+ *                                  machine: a 100 ms stall on either side decides its p99)
  * @property {number} leadInSeconds fixed-rate runs: the same rate offered this long first, and
  *                                  reported apart (the steady state is what is compared)
  * @property {number} stallMs       abort when no execution finishes for this long
@@ -73,6 +76,7 @@ function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
     profile: flag(env, 'BENCH_PROFILE'),
     rate,
     rateSeconds: integer(env, 'BENCH_RATE_SECONDS', 10, 1),
+    rateRounds: integer(env, 'BENCH_RATE_ROUNDS', 3, 1),
     leadInSeconds: integer(env, 'BENCH_LEAD_IN_SECONDS', 3, 0),
     stallMs: integer(env, 'BENCH_STALL_MS', 60_000, 1000),
     strict: flag(env, 'BENCH_STRICT'),

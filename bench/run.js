@@ -18,7 +18,7 @@ const { killAll, ROOT } = require('./processes');
 const { PeakRss, waitForQuiet } = require('./proc-stats');
 const { summarizeProfile, formatProfileSummary } = require('./profile-summary');
 const { announce } = require('./progress');
-const { formatReport, writeJson, checks } = require('./report');
+const { formatReport, writeJson, checks, tableRows, pooledFixedRate } = require('./report');
 
 const RESULTS = path.join(__dirname, 'results');
 /** Databases and queues to remove whatever happens. */
@@ -148,19 +148,36 @@ async function main() {
     } else {
       const count = rate * config.rateSeconds;
       const leadIn = rate * config.leadInSeconds;
-      await phase(`baseline @ ${rate}/s`, () =>
-        runBaselinePhase(config, { ...common, label: 'baseline-rate', rate, n: count, leadIn }),
-      );
-      await phase(`attune all-in-one @ ${rate}/s`, () =>
-        attune('allinone-rate', TOPOLOGIES.allinone, count, rate, config.profile, leadIn),
-      );
+      // Taking turns, so both programs sample the same spells of a busy machine.
+      for (let round = 1; round <= config.rateRounds; round++) {
+        const [title, label] = config.rateRounds > 1 ? [` #${round}`, `-${round}`] : ['', ''];
+        await phase(`baseline @ ${rate}/s${title}`, () =>
+          runBaselinePhase(config, {
+            ...common,
+            label: `baseline-rate${label}`,
+            rate,
+            n: count,
+            leadIn,
+          }),
+        );
+        await phase(`attune all-in-one @ ${rate}/s${title}`, () =>
+          attune(
+            `allinone-rate${label}`,
+            TOPOLOGIES.allinone,
+            count,
+            rate,
+            config.profile && round === 1,
+            leadIn,
+          ),
+        );
+      }
     }
   }
   rss.close();
   if (interrupted) return 130; // no report from a run cut short
 
   const files = {};
-  const chartSeries = results
+  const chartSeries = tableRows(results)
     .filter((result) => result.latencies_ms?.length > 0)
     .map((result) => ({
       run: result.title,
@@ -199,6 +216,8 @@ async function main() {
       ...versions,
     },
     checks: checks(results),
+    // Pooled fixed-rate rows without their latencies (every run below has its own).
+    fixed_rate: pooledFixedRate(results).map(({ latencies_ms: _, ...pool }) => pool),
     results,
     profiles,
     errors,
