@@ -153,7 +153,8 @@ function formatReport({ results, profiles, files, config }) {
       'execution.finished_at; baseline request published → completion consumed.\n  ' +
       'fixed rate: the runs of each program pooled; they take turns (see the runs below).',
   );
-  const [baselineRuns, attuneRuns] = pooledFixedRate(results).map((pool) => pool.runs);
+  const runsOf = (run) => rows.find((row) => row.run === run)?.runs;
+  const [baselineRuns, attuneRuns] = [runsOf('baseline-rate'), runsOf('allinone-rate')];
   if (attuneRuns?.length > 1 && baselineRuns) {
     sections.push(
       'Fixed-rate runs one by one (p50 / p99 ms)\n' +
