@@ -78,7 +78,7 @@ export class ExecutionSupervisor {
         execution_id: request.execution_id,
         action: request.action,
         created_at: iso(claimed.created_at),
-        scheduled_at: claimed.scheduled_at && iso(claimed.scheduled_at),
+        scheduled_at: iso(claimed.scheduled_at),
         status: 'running',
         attempt: request.attempt,
         worker_id: this.workerId,
