@@ -1,4 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { RoleName } from './config/roles';
@@ -12,6 +14,7 @@ import { ExecutorModule } from './roles/executor/executor.module';
 import { NotifierModule } from './roles/notifier/notifier.module';
 import { SensorModule } from './roles/sensor/sensor.module';
 import { WorkerModule } from './roles/worker/worker.module';
+import { SecretsModule } from './secrets/secrets.module';
 
 const ROLE_MODULES: Record<RoleName, Type> = {
   api: ApiModule,
@@ -34,6 +37,9 @@ export class AppModule {
         DatabaseModule,
         MessagingModule.forRoot(config),
         HealthModule,
+        AuthModule,
+        AuditModule,
+        SecretsModule,
         ...config.roles.map((role) => ROLE_MODULES[role]),
       ],
     };

@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { AttuneExpressAdapter } from './http/express-adapter';
+import { AttuneWsAdapter } from './http/ws-adapter';
+import { WebSocketAuthenticator } from './roles/notifier/websocket-authenticator';
 import { connectMessageConsumers } from './messaging/messaging.module';
 import { setupOpenApi } from './roles/api/openapi';
 
@@ -14,7 +15,8 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoles(config),
     new AttuneExpressAdapter(),
-    { bufferLogs: true, bodyParser: false },
+    // rawBody: webhook signatures are checked over the bytes received.
+    { bufferLogs: true, bodyParser: false, rawBody: true },
   );
   app.useLogger(app.get(Logger));
   // No ETag hashing of every JSON body (API clients do not revalidate), no framework banner.
@@ -23,8 +25,11 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   connectMessageConsumers(app);
   if (config.roles.includes('api')) setupOpenApi(app);
-  // The notifier's gateway serves /ws on the HTTP port through `ws` (no socket.io).
-  if (config.roles.includes('notifier')) app.useWebSocketAdapter(new WsAdapter(app));
+  // The notifier's gateway serves /ws on the HTTP port through `ws` (no socket.io), and checks
+  // keys and Origin before the upgrade.
+  if (config.roles.includes('notifier')) {
+    app.useWebSocketAdapter(new AttuneWsAdapter(app, app.get(WebSocketAuthenticator).verify));
+  }
   // Module init (connecting to the broker and database in the background) before consumers.
   await app.init();
   await app.startAllMicroservices();

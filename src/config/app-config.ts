@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { API_KEY_PATTERN } from '../auth/api-key';
+import {
+  DEFAULT_HTTP_RUNNER_DENY,
+  parseCidrList,
+} from '../roles/worker/runners/destination-policy';
 import { parseRoles, RoleName } from './roles';
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -29,6 +34,24 @@ const urlWithProtocol = (protocols: string[]) =>
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const ENCRYPTION_KEY_HINT = 'must be 32 bytes in base64 (openssl rand -base64 32)';
+
+function isEncryptionKey(value: string): boolean {
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32;
+}
+
+const encryptionKey = z.string().trim().refine(isEncryptionKey, ENCRYPTION_KEY_HINT);
+
+/** `https://host[:port]`, nothing after it: what a browser sends in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return ['http:', 'https:'].includes(url.protocol) && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
 const millisecondList = z
   .string()
@@ -71,6 +94,60 @@ const environmentSchema = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 512kb or 1mb')
     .default('1mb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ATTUNE_ADMIN_KEY: z
+    .string()
+    .trim()
+    .regex(API_KEY_PATTERN, 'must be atn_ followed by at least 32 letters, digits, - or _')
+    .optional(),
+  ATTUNE_SECRET_KEY: encryptionKey.optional(),
+  ATTUNE_SECRET_KEY_PREVIOUS: z
+    .string()
+    .trim()
+    .transform((value, context) => {
+      const keys = value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      for (const key of keys) {
+        if (!isEncryptionKey(key)) {
+          context.addIssue({ code: 'custom', message: ENCRYPTION_KEY_HINT });
+          return z.NEVER;
+        }
+      }
+      return keys;
+    })
+    .optional(),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .trim()
+    .transform((value, context) => {
+      const origins = value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!isOrigin(origin)) {
+          context.addIssue({
+            code: 'custom',
+            message: `has '${origin}', which is not an origin such as https://attune.example.com`,
+          });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    })
+    .optional(),
+  HTTP_RUNNER_DENY: z
+    .string()
+    .default(DEFAULT_HTTP_RUNNER_DENY)
+    .transform((value, context) => {
+      const { cidrs, problems } = parseCidrList(value);
+      for (const problem of problems) context.addIssue({ code: 'custom', message: problem });
+      return problems.length > 0 ? z.NEVER : cidrs;
+    }),
+  WEBHOOK_TOLERANCE_S: integer(1, 86_400).default(300),
+  AUTH_FAILURE_LIMIT: integer(1).default(30),
 });
 
 export interface AppConfig {
@@ -90,6 +167,25 @@ export interface AppConfig {
   /** Live clients: ping/comment interval, and bytes queued for one client before it is dropped. */
   notifier: { heartbeatMs: number; clientBufferBytes: number };
   shutdownGraceMs: number;
+  auth: {
+    /** ATTUNE_ADMIN_KEY: always a valid admin key when set. */
+    adminKey: string | undefined;
+    /** Failed authentications per client address and minute before it gets 429. */
+    failureLimit: number;
+    /** Bearer token /metrics asks for; open when unset. */
+    metricsToken: string | undefined;
+    /** Origins allowed to open /ws; unset: only the origin the request was sent to. */
+    allowedOrigins: string[] | undefined;
+    webhookToleranceS: number;
+  };
+  secrets: {
+    /** ATTUNE_SECRET_KEY (base64 of 32 bytes): encrypts secrets; unset, secrets are off. */
+    key: string | undefined;
+    /** Keys values may still be encrypted under, until `attune secrets rotate-key` ran. */
+    previousKeys: string[];
+  };
+  /** CIDRs core.http never connects to. */
+  httpRunnerDeny: string[];
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 }
 
@@ -146,6 +242,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clientBufferBytes: e.NOTIFIER_CLIENT_BUFFER_BYTES,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    auth: {
+      adminKey: e.ATTUNE_ADMIN_KEY,
+      failureLimit: e.AUTH_FAILURE_LIMIT,
+      metricsToken: e.METRICS_TOKEN,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      webhookToleranceS: e.WEBHOOK_TOLERANCE_S,
+    },
+    secrets: { key: e.ATTUNE_SECRET_KEY, previousKeys: e.ATTUNE_SECRET_KEY_PREVIOUS ?? [] },
+    httpRunnerDeny: e.HTTP_RUNNER_DENY,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DEFINITION_FRESHNESS, RefreshingCache } from '../common/refreshing-cache';
 import { DEFAULT_ACTION_TIMEOUT_MS } from '../domain/core-pack';
 import { DatabaseService } from '../database/database.service';
+import { isSealed, SecretCipher, SecretsDisabledError } from '../secrets/secret-cipher';
+import { SEALED_PARAMETER_CONTEXT } from '../secrets/secret-resolver.service';
+import { secretNamesIn } from '../domain/templating';
 import { validateAgainst } from './json-schema';
 
 export interface ActionInfo {
@@ -11,6 +14,8 @@ export interface ActionInfo {
   defaults: Record<string, unknown> | null;
   timeoutMs: number;
   retryOnWorkerLoss: boolean;
+  /** Top-level parameters its schema marks `"secret": true`: stored sealed, shown as ***. */
+  secretParameters: string[];
 }
 
 /**
@@ -24,7 +29,10 @@ export class ActionCatalog {
     DEFINITION_FRESHNESS,
   );
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly cipher: SecretCipher,
+  ) {}
 
   get(ref: string): Promise<ActionInfo | undefined> {
     return this.cache.get(ref);
@@ -51,6 +59,7 @@ export class ActionCatalog {
           defaults: row.defaults,
           timeoutMs: row.timeout_ms ?? DEFAULT_ACTION_TIMEOUT_MS,
           retryOnWorkerLoss: row.retry_on_worker_loss,
+          secretParameters: secretParametersOf(row.parameters_schema),
         }
       : undefined;
   }
@@ -59,7 +68,11 @@ export class ActionCatalog {
     this.cache.invalidate(ref);
   }
 
-  /** The action's defaults under the given parameters, checked against its schema. */
+  /**
+   * The action's defaults under the given parameters, checked against its schema, with secret
+   * parameters sealed (a `{{ secret.<name> }}` reference stays as it is: it holds no value).
+   * Throws SecretsDisabledError when a secret parameter has a value and there is no key.
+   */
   prepareParameters(
     action: ActionInfo,
     parameters: Record<string, unknown> | undefined,
@@ -68,6 +81,35 @@ export class ActionCatalog {
     const problems = action.parametersSchema
       ? validateAgainst(action.parametersSchema, merged, 'parameters')
       : [];
+    if (problems.length > 0) return { parameters: merged, problems };
+    for (const name of action.secretParameters) {
+      const value = merged[name];
+      if (value === undefined || isSealed(value) || isReference(value)) continue;
+      if (!this.cipher.enabled) throw new SecretsDisabledError(`secret parameter '${name}'`);
+      merged[name] = this.cipher.seal(
+        typeof value === 'string' ? value : JSON.stringify(value),
+        SEALED_PARAMETER_CONTEXT,
+      );
+    }
     return { parameters: merged, problems };
   }
+}
+
+/** Top-level properties of a parameters schema marked `"secret": true`. */
+function secretParametersOf(schema: object | null): string[] {
+  const properties = (schema as { properties?: Record<string, { secret?: unknown }> } | null)
+    ?.properties;
+  if (!properties || typeof properties !== 'object') return [];
+  return Object.entries(properties)
+    .filter(([, property]) => property?.secret === true)
+    .map(([name]) => name);
+}
+
+/** Exactly one `{{ secret.<name> }}` reference: the worker fills it in, nothing to seal. */
+function isReference(value: unknown): boolean {
+  return (
+    typeof value === 'string' &&
+    /^\{\{[^{}]*\}\}$/.test(value.trim()) &&
+    secretNamesIn(value).length === 1
+  );
 }

@@ -52,6 +52,7 @@ export class ExecutionLifecycle {
     action: string;
     parameters?: Record<string, unknown>;
     rerunOf?: string;
+    createdBy: string;
   }): Promise<ExecutionRow> {
     const action = await this.actions.get(request.action);
     if (!action) throw new UnknownActionError(`action '${request.action}' does not exist`);
@@ -60,7 +61,14 @@ export class ExecutionLifecycle {
     const id = randomUUID();
     const correlationId = currentCorrelation()?.correlationId ?? randomUUID();
     const [row] = await this.store.insertRequested([
-      { id, actionRef: action.ref, parameters, correlationId, rerunOf: request.rerunOf ?? null },
+      {
+        id,
+        actionRef: action.ref,
+        parameters,
+        correlationId,
+        rerunOf: request.rerunOf ?? null,
+        createdBy: request.createdBy,
+      },
     ]);
     try {
       this.notify(row);

@@ -1,5 +1,7 @@
 import type { ExecutionStatus } from '../domain/execution-status';
 import { iso } from '../common/iso';
+import { isSealed } from '../secrets/secret-cipher';
+import { MASK } from '../secrets/secret-masker';
 
 /** An execution row as PostgreSQL returns it (snake_case, raw SQL). */
 export interface ExecutionRow {
@@ -14,6 +16,8 @@ export interface ExecutionRow {
   rerun_of: string | null;
   correlation_id: string;
   attempt: number;
+  /** `key:<name>`, `rule:<ref>`, `sensor:<ref>` or `workflow:<id>`; null for older rows. */
+  created_by: string | null;
   created_at: Date;
   scheduled_at: Date | null;
   started_at: Date | null;
@@ -33,6 +37,7 @@ export interface ExecutionView {
   rerun_of: string | null;
   correlation_id: string;
   attempt: number;
+  created_by: string | null;
   created_at: string;
   scheduled_at: string | null;
   started_at: string | null;
@@ -44,7 +49,7 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     id: row.id,
     action: row.action_ref,
     status: row.status,
-    parameters: row.parameters,
+    parameters: maskSealed(row.parameters),
     result: row.result ?? null,
     error: row.error,
     worker_id: row.worker_id,
@@ -52,9 +57,18 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     rerun_of: row.rerun_of,
     correlation_id: row.correlation_id,
     attempt: row.attempt,
+    created_by: row.created_by,
     created_at: iso(row.created_at)!,
     scheduled_at: iso(row.scheduled_at),
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
   };
+}
+
+/** Secret parameters are stored sealed and shown as ***. */
+function maskSealed(parameters: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.values(parameters).some(isSealed)) return parameters;
+  return Object.fromEntries(
+    Object.entries(parameters).map(([key, value]) => [key, isSealed(value) ? MASK : value]),
+  );
 }

@@ -17,6 +17,8 @@ export interface NewExecution {
   correlationId: string;
   enforcementId?: string | null;
   rerunOf?: string | null;
+  /** Who asked for it: `key:<name>`, `rule:<ref>` … */
+  createdBy: string;
   /** Stored `scheduled` on this worker at once (the executor picked it while creating it). */
   workerId?: string;
 }
@@ -46,7 +48,7 @@ const FIRST_REDISPATCH_AFTER_S = 30;
 export const FIRST_REDISPATCH_SQL = `now() + interval '${FIRST_REDISPATCH_AFTER_S} seconds'`;
 
 export const EXECUTION_COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
-  rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
+  rerun_of, correlation_id, attempt, created_by, created_at, scheduled_at, started_at, finished_at`;
 
 /** Transitions of distinct executions, each to its own target (built once: it is long). */
 const TRANSITION_SQL = `UPDATE execution e SET status = u.target, updated_at = now(),
@@ -92,13 +94,14 @@ export class ExecutionStore {
         e.correlationId,
         e.enforcementId ?? null,
         e.rerunOf ?? null,
+        e.createdBy,
       );
-      const b = i * 6;
+      const b = i * 7;
       return `($${b + 1}, $${b + 2}, 'requested', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6},
-        ${FIRST_REDISPATCH_SQL})`;
+        $${b + 7}, ${FIRST_REDISPATCH_SQL})`;
     });
     const sql = `INSERT INTO execution (id, action_ref, status, parameters, correlation_id,
-        enforcement_id, rerun_of, dispatch_after) VALUES ${tuples.join(', ')} RETURNING ${EXECUTION_COLUMNS}`;
+        enforcement_id, rerun_of, created_by, dispatch_after) VALUES ${tuples.join(', ')} RETURNING ${EXECUTION_COLUMNS}`;
     return (manager ?? this.db.dataSource.manager).query(sql, values);
   }
 

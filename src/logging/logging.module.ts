@@ -3,6 +3,7 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { correlationIdFrom, currentCorrelation } from './correlation';
+import { maskRevealedSecrets, serializeRequest } from './redaction';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -12,6 +13,7 @@ export function pinoOptions(config: AppConfig) {
     level: config.logLevel,
     base: { roles: config.roles.join(','), instance: config.instanceId, pid: process.pid },
     messageKey: 'msg',
+    hooks: { logMethod: maskRevealedSecrets },
     // Every line logged while handling a message or request carries its correlation id.
     mixin: () => {
       const scope = currentCorrelation();
@@ -38,6 +40,8 @@ export class LoggingModule {
               return id;
             },
             customProps: (req: IncomingMessage) => ({ correlation_id: req.id }),
+            // Credentials never reach a log: not in headers, not in the query string.
+            serializers: { req: serializeRequest },
             // Request lines are debug: at thousands of webhooks a second they would drown the rest.
             customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
               error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
+import { withAdminKey } from '../support/env';
 import { deleteTopology, listQueues, uniquePrefix } from '../support/rabbit';
 
 /** Shared set-up of the API e2e suites: one database, one prefix and one process per file. */
@@ -42,7 +43,10 @@ export async function send(
   const hasBody = options.json !== undefined || options.raw !== undefined;
   const response = await fetch(`${app.url}${path}`, {
     method,
-    headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    headers: {
+      ...(hasBody ? { 'content-type': 'application/json' } : {}),
+      ...withAdminKey(options.headers),
+    },
     body: options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json)),
   });
   const text = await response.text();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTriggerWithRule, executionReaches } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
+import { ADMIN_AUTH } from '../support/env';
 import { metricValue, SseFeed, statusesOf, WsFeed } from '../support/live-feeds';
 import { deleteTopology, listQueues, uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
@@ -209,7 +210,9 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
   });
 
   it('refuses a bad filter: 400 for SSE, close 1008 with the reason for WebSocket', async () => {
-    const bad = await fetch(`${notifierA.url}/api/v1/stream?execution_id=nope&kind=bogus`);
+    const bad = await fetch(`${notifierA.url}/api/v1/stream?execution_id=nope&kind=bogus`, {
+      headers: ADMIN_AUTH,
+    });
     expect(bad.status).toBe(400);
     const body = (await bad.json()) as { message: string };
     expect(body.message).toMatch(/execution_id nope is not a UUID/);

@@ -19,6 +19,7 @@ describe('ExecutionStore transitions', () => {
         actionRef: 'core.noop',
         parameters: {},
         correlationId: randomUUID(),
+        createdBy: 'key:test',
       },
     ]);
     return row.id;

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { TEST_ADMIN_KEY, TEST_SECRET_KEY, withAdminKey } from './env';
 import { waitFor } from './wait-for';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -56,6 +57,8 @@ export class AttuneProcess {
         RETRY_BACKOFF_MS: '100,200,300',
         WORKER_HEARTBEAT_MS: '1000',
         SHUTDOWN_GRACE_MS: '10000',
+        ATTUNE_ADMIN_KEY: TEST_ADMIN_KEY,
+        ATTUNE_SECRET_KEY: TEST_SECRET_KEY,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,16 +98,17 @@ export class AttuneProcess {
     return { status: response.status, body: (await response.json()) as HealthBody };
   }
 
-  /** JSON request to the process's HTTP API. */
+  /** JSON request to the process's HTTP API (with the admin key unless `headers` has a key). */
   async request<T = any>(
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T }> {
+    const sent = withAdminKey(headers);
     const response = await fetch(`${this.url}${path}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? sent : { 'content-type': 'application/json', ...sent },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();

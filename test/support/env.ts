@@ -2,3 +2,17 @@
 export const PG_ADMIN_URL =
   process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/**
+ * Every Attune process the suites start gets these (ATTUNE_ADMIN_KEY, ATTUNE_SECRET_KEY), and the
+ * request helpers send the admin key unless a test sends its own Authorization header.
+ */
+export const TEST_ADMIN_KEY = `atn_${'test-admin-key-'.repeat(3)}`;
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
+/** `headers` with the admin key added, unless they carry an Authorization of their own. */
+export function withAdminKey(headers: Record<string, string> = {}): Record<string, string> {
+  const own = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  return own ? headers : { ...ADMIN_AUTH, ...headers };
+}

@@ -1,6 +1,7 @@
 import { get, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
+import { withAdminKey } from './env';
 
 /** A notification as live clients receive it: `{ id, type, kind, execution_id, status, … }`. */
 
@@ -22,6 +23,7 @@ export class WsFeed {
   readonly notifications: LiveNotification[] = [];
   pings = 0;
   closed?: { code: number; reason: string };
+  refused?: number;
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => this.notifications.push(JSON.parse(data.toString())));
@@ -30,12 +32,20 @@ export class WsFeed {
     socket.on('error', () => {});
   }
 
-  /** Resolves once open, or once closed when the server refuses the connection. */
-  static open(url: string): Promise<WsFeed> {
-    const feed = new WsFeed(new WebSocket(url));
+  /**
+   * Resolves once open, or once closed when the server refuses the connection (then `refused`
+   * holds the HTTP status of the refused handshake). Sends the admin key unless `headers` has one.
+   */
+  static open(url: string, headers: Record<string, string> = {}): Promise<WsFeed> {
+    const feed = new WsFeed(new WebSocket(url, { headers: withAdminKey(headers) }));
     return new Promise((resolve) => {
       feed.socket.once('open', () => resolve(feed));
       feed.socket.once('close', () => resolve(feed));
+      feed.socket.once('unexpected-response', (_request, response) => {
+        feed.refused = response.statusCode;
+        response.resume();
+        resolve(feed);
+      });
     });
   }
 
@@ -78,11 +88,11 @@ export class SseFeed {
     response.on('error', () => {});
   }
 
+  /** Sends the admin key unless `headers` has one. */
   static open(url: string, headers: Record<string, string> = {}): Promise<SseFeed> {
     return new Promise((resolve, reject) => {
-      const request = get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) =>
-        resolve(new SseFeed(res)),
-      );
+      const sent = { accept: 'text/event-stream', ...withAdminKey(headers) };
+      const request = get(url, { headers: sent }, (res) => resolve(new SseFeed(res)));
       request.on('error', reject);
     });
   }

@@ -311,7 +311,9 @@ describe('findTemplatePaths', () => {
 });
 
 describe('validateTemplate', () => {
-  const usage = 'use event.payload.<path>, event.trigger, event.id or rule.ref';
+  const usage =
+    'use event.payload.<path>, event.trigger, event.id, rule.ref or secret.<name>, ' +
+    'optionally followed by | raw';
 
   it('accepts every documented placeholder', () => {
     expect(

@@ -1,4 +1,5 @@
 import { Initial1795617663495 } from './1795617663495-Initial';
+import { AccessAndSecrets1796200000000 } from './1796200000000-AccessAndSecrets';
 
 /** Every migration, in order; new ones are appended here. */
-export const MIGRATIONS = [Initial1795617663495];
+export const MIGRATIONS = [Initial1795617663495, AccessAndSecrets1796200000000];

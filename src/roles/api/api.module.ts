@@ -1,5 +1,15 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { FirstAdminKey, KeysService } from '../../auth/keys.service';
+import { StreamTicketsModule } from '../../auth/stream-tickets.controller';
 import { ExecutionsModule } from '../../executions/executions.module';
+import { AccessRolesController } from './access-roles/access-roles.controller';
+import { AccessRolesService } from './access-roles/access-roles.service';
+import { AuditController } from './audit/audit.controller';
+import { KeysController } from './keys/keys.controller';
+import { MeController } from './me/me.controller';
+import { SecretsController } from './secrets/secrets.controller';
+import { SecretsService } from './secrets/secrets.service';
+import { WebhookAuthenticator } from './webhooks/webhook-authenticator';
 import { ActionsController } from './actions/actions.controller';
 import { CorrelationMiddleware } from './common/correlation.middleware';
 import { ActionsService } from './actions/actions.service';
@@ -38,11 +48,16 @@ const CONTROLLERS = [
   WorkersController,
   InquiriesController,
   DlqController,
+  SecretsController,
+  KeysController,
+  AccessRolesController,
+  AuditController,
+  MeController,
 ];
 
 /** The REST API under /api/v1 (OpenAPI at /api/docs, see openapi.ts). */
 @Module({
-  imports: [ExecutionsModule],
+  imports: [ExecutionsModule, StreamTicketsModule],
   controllers: CONTROLLERS,
   providers: [
     TriggerCatalog,
@@ -57,6 +72,11 @@ const CONTROLLERS = [
     WorkersService,
     InquiriesService,
     DlqService,
+    WebhookAuthenticator,
+    SecretsService,
+    KeysService,
+    AccessRolesService,
+    FirstAdminKey,
   ],
 })
 export class ApiModule implements NestModule {

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BEARER_SCHEME } from '../../auth/access.decorators';
 
 export const OPENAPI_PATH = 'api/docs';
 
@@ -13,6 +14,14 @@ export function setupOpenApi(app: INestApplication): void {
         'request through the messages and executions it causes.',
     )
     .setVersion('1')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An API key (atn_…): POST /api/v1/keys, or ATTUNE_ADMIN_KEY',
+      },
+      BEARER_SCHEME,
+    )
     .build();
   SwaggerModule.setup(OPENAPI_PATH, app, () => SwaggerModule.createDocument(app, config));
 }

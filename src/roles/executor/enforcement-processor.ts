@@ -4,7 +4,7 @@ import { Ctx, Payload } from '@nestjs/microservices';
 import { DatabaseService } from '../../database/database.service';
 import { matchesCriteria } from '../../domain/criteria';
 import type { PayloadOf } from '../../domain/messages';
-import { renderTemplate } from '../../domain/templating';
+import { injectedSecretReferences, renderTemplate } from '../../domain/templating';
 import { ActionCatalog } from '../../executions/action-catalog';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { EXECUTION_COLUMNS } from '../../executions/execution.store';
@@ -80,20 +80,24 @@ export class EnforcementProcessor {
         });
         continue;
       }
-      const rendered = renderTemplate(rule.parameters ?? {}, {
-        event: { id: event.event_id, trigger: event.trigger, payload: event.payload },
-        rule: { ref: rule.ref },
-      }) as Record<string, unknown>;
-      const { parameters, problems } = this.actions.prepareParameters(action, rendered);
-      if (problems.length > 0) {
-        planned.push({
-          id,
-          rule,
-          status: 'failed',
-          error: `parameters do not fit ${action.ref}: ${problems.join('; ')}`,
-        });
+      const template = rule.parameters ?? {};
+      const rendered = renderTemplate(
+        template,
+        {
+          event: { id: event.event_id, trigger: event.trigger, payload: event.payload },
+          rule: { ref: rule.ref },
+        },
+        // Event data must never become shell syntax (see templating.ts).
+        { shellQuoted: action.runner === 'shell' ? 'cmd' : undefined },
+      ) as Record<string, unknown>;
+      const prepared = prepare(template, rendered, action.ref, () =>
+        this.actions.prepareParameters(action, rendered),
+      );
+      if ('error' in prepared) {
+        planned.push({ id, rule, status: 'failed', error: prepared.error });
         continue;
       }
+      const parameters = prepared.parameters;
       const pick = await this.pool.pick(action.runner);
       planned.push({
         id,
@@ -106,6 +110,7 @@ export class EnforcementProcessor {
           parameters,
           correlationId,
           enforcementId: id,
+          createdBy: `rule:${rule.ref}`,
           // No room anywhere: the scheduler waits for it (or defers it) as `requested`.
           ...(typeof pick === 'object' ? { workerId: pick.workerId } : {}),
         },
@@ -148,5 +153,31 @@ export class EnforcementProcessor {
         await this.lifecycle.requestScheduling(row);
       }
     }
+  }
+}
+
+/** The parameters to run, or why they cannot run (event data naming secrets, a bad fit). */
+function prepare(
+  template: unknown,
+  rendered: Record<string, unknown>,
+  actionRef: string,
+  prepareParameters: () => { parameters: Record<string, unknown>; problems: string[] },
+): { parameters: Record<string, unknown> } | { error: string } {
+  const injected = injectedSecretReferences(template, rendered);
+  if (injected.length > 0) {
+    return {
+      error:
+        `event data holds secret reference(s) ${injected.map((n) => `{{ secret.${n} }}`).join(', ')}; ` +
+        'values from events are data and never read secrets',
+    };
+  }
+  try {
+    const { parameters, problems } = prepareParameters();
+    if (problems.length > 0) {
+      return { error: `parameters do not fit ${actionRef}: ${problems.join('; ')}` };
+    }
+    return { parameters };
+  } catch (error) {
+    return { error: (error as Error).message };
   }
 }

@@ -40,15 +40,15 @@ const RECORD_SQL = `WITH ev AS (
           WHERE u.event_id IN (SELECT id FROM ev)
        ), ex AS (
          INSERT INTO execution (id, action_ref, status, parameters, correlation_id, enforcement_id,
-                                worker_id, scheduled_at, dispatch_after)
+                                worker_id, created_by, scheduled_at, dispatch_after)
          SELECT u.id, u.action_ref,
                 CASE WHEN u.worker_id IS NULL THEN 'requested' ELSE 'scheduled' END,
-                u.parameters, u.correlation_id, u.enforcement_id, u.worker_id,
+                u.parameters, u.correlation_id, u.enforcement_id, u.worker_id, u.created_by,
                 CASE WHEN u.worker_id IS NULL THEN NULL ELSE now() END, ${FIRST_REDISPATCH_SQL}
            FROM unnest($15::uuid[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[],
-                       $20::uuid[], $21::uuid[])
+                       $20::uuid[], $21::uuid[], $22::text[])
                 AS u(id, action_ref, parameters, correlation_id, enforcement_id, event_id,
-                     worker_id)
+                     worker_id, created_by)
           WHERE u.event_id IN (SELECT id FROM ev)
          RETURNING ${EXECUTION_COLUMNS}
        )
@@ -105,6 +105,7 @@ export class EventRecorder {
       executions.map(({ execution }) => execution.enforcementId),
       executions.map(({ item }) => item.event.event_id),
       executions.map(({ execution }) => execution.workerId ?? null),
+      executions.map(({ execution }) => execution.createdBy),
     ]);
     const stored = new Set(rows[0].stored ?? []);
     const byEnforcement = new Map(

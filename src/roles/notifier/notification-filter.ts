@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Principal } from '../../auth/principal';
 import { LIVE_MESSAGE_TYPES, NumberedNotification } from './notification-hub';
 
 export const NOTIFICATION_KINDS = ['execution', 'inquiry'] as const;
@@ -12,6 +13,8 @@ export interface NotificationFilter {
   actions?: Set<string>;
   types?: Set<string>;
   kinds?: Set<string>;
+  /** What the client's key may see (executions:read scoped to action refs); all when absent. */
+  permitted?: (action: string) => boolean;
 }
 
 export class InvalidFilterError extends Error {
@@ -78,6 +81,13 @@ export function matchesFilter(filter: NotificationFilter, entry: NumberedNotific
     (!filter.executionIds || filter.executionIds.has(notification.execution_id)) &&
     (!filter.actions || filter.actions.has(notification.action)) &&
     (!filter.types || filter.types.has(entry.type)) &&
-    (!filter.kinds || filter.kinds.has(notification.kind))
+    (!filter.kinds || filter.kinds.has(notification.kind)) &&
+    (!filter.permitted || filter.permitted(notification.action))
   );
+}
+
+/** The filter's limit to what `caller` may read: none when it may read every execution. */
+export function permittedFor(caller: Principal): NotificationFilter['permitted'] {
+  if (caller.permissions.scope('executions:read') === 'all') return undefined;
+  return (action) => caller.permissions.can('executions:read', action);
 }

@@ -3,7 +3,8 @@ import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { WS_CLOSE } from './live-client';
 import { LiveClients } from './live-clients';
-import { InvalidFilterError, parseNotificationFilter } from './notification-filter';
+import type { Principal } from '../../auth/principal';
+import { InvalidFilterError, parseNotificationFilter, permittedFor } from './notification-filter';
 import { closeReason, WebSocketClient } from './websocket-client';
 
 /**
@@ -15,7 +16,8 @@ import { closeReason, WebSocketClient } from './websocket-client';
 export class NotificationGateway implements OnGatewayConnection {
   constructor(private readonly clients: LiveClients) {}
 
-  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+  /** The handshake was checked before the upgrade (WebSocketAuthenticator): it has a principal. */
+  handleConnection(socket: WebSocket, request: IncomingMessage & { principal?: Principal }): void {
     const query = new URL(request.url ?? '/', 'http://notifier').searchParams;
     let filter;
     try {
@@ -29,6 +31,6 @@ export class NotificationGateway implements OnGatewayConnection {
     }
     const client = new WebSocketClient(socket);
     socket.once('close', () => this.clients.remove(client));
-    this.clients.add(client, filter);
+    this.clients.add(client, { ...filter, permitted: permittedFor(request.principal!) });
   }
 }

@@ -24,8 +24,11 @@ import {
   InvalidFilterError,
   NotificationFilter,
   parseNotificationFilter,
+  permittedFor,
   QueryValue,
 } from './notification-filter';
+import { Caller, Requires } from '../../auth/access.decorators';
+import type { Principal } from '../../auth/principal';
 import { NotificationHub, REPLAY_WINDOW } from './notification-hub';
 
 /** How long EventSource waits before reconnecting after the stream ends. */
@@ -47,6 +50,14 @@ export class NotificationStreamController {
   ) {}
 
   @Get()
+  @Requires('executions:read', { ticket: true })
+  @ApiQuery({
+    name: 'ticket',
+    required: false,
+    type: String,
+    description:
+      'A single-use ticket (POST /api/v1/stream/tickets) for clients that cannot send headers',
+  })
   @ApiOperation({
     summary: 'Live notifications (Server-Sent Events); the same feed is on WebSocket /ws',
     description:
@@ -73,8 +84,9 @@ export class NotificationStreamController {
     @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
     @Query() query: Record<string, QueryValue>,
+    @Caller() caller: Principal,
   ): void {
-    const filter = parseFilter(query);
+    const filter = { ...parseFilter(query), permitted: permittedFor(caller) };
     const lastEventId =
       firstValue(request.headers['last-event-id']) ?? firstValue(query.last_event_id);
 

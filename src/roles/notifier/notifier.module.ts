@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
+import { StreamTicketsModule } from '../../auth/stream-tickets.controller';
 import { LiveClients } from './live-clients';
 import { NotificationConsumer } from './notification-consumer';
 import { NotificationGateway } from './notification-gateway';
 import { NotificationHub } from './notification-hub';
 import { NotificationStreamController } from './notification-stream.controller';
+import { WebSocketAuthenticator } from './websocket-authenticator';
 
 /**
  * The notifier role: reads its own per-instance queue and pushes every notification to live
  * clients over WebSocket (/ws) and Server-Sent Events (GET /api/v1/stream).
  */
 @Module({
+  imports: [StreamTicketsModule],
   controllers: [NotificationConsumer, NotificationStreamController],
-  providers: [NotificationHub, LiveClients, NotificationGateway],
+  providers: [NotificationHub, LiveClients, NotificationGateway, WebSocketAuthenticator],
 })
 export class NotifierModule {}

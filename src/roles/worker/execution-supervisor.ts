@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { backoffDelay, delay } from '../../common/backoff';
 import type { RunnerName } from '../../domain/core-pack';
 import type { MessageType, PayloadOf } from '../../domain/messages';
@@ -7,7 +7,11 @@ import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service
 import { ExecutionStore, TransitionOutcome } from '../../executions/execution.store';
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { UnprocessableMessageError } from '../../messaging/message-context';
-import { createRunners, RunOutcome, Runner } from './runners';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { maskText, maskValues, revealedSecrets } from '../../secrets/secret-masker';
+import { SecretResolver } from '../../secrets/secret-resolver.service';
+import { createRunners, DestinationPolicy, RunOutcome, Runner } from './runners';
 import { iso } from '../../common/iso';
 
 /**
@@ -32,15 +36,19 @@ interface RunningExecution {
 @Injectable()
 export class ExecutionSupervisor {
   private readonly logger = new Logger('Worker');
-  private readonly runners = createRunners();
+  private readonly runners: ReturnType<typeof createRunners>;
   private readonly running = new Map<string, RunningExecution>();
   private workerId?: string;
 
   constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
     private readonly store: ExecutionStore,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly publisher: MessagePublisher,
-  ) {}
+    private readonly secrets: SecretResolver,
+  ) {
+    this.runners = createRunners({ httpDeny: new DestinationPolicy(config.httpRunnerDeny) });
+  }
 
   get supportedRunners(): RunnerName[] {
     return [...this.runners.keys()];
@@ -215,21 +223,32 @@ export class ExecutionSupervisor {
     });
   }
 
-  /** What the runner says, or `failed` with the error it threw. */
+  /**
+   * What the runner says, or `failed` with the error it threw. Secrets the parameters reference
+   * are put in just before it runs and masked in what comes back (and in log lines meanwhile).
+   */
   private async outcomeOf(
     runner: Runner,
     request: PayloadOf<'ExecutionRequested'>,
     signal: AbortSignal,
   ): Promise<RunOutcome> {
+    let revealed: string[] = [];
     try {
-      return await runner.run({
+      const opened = await this.secrets.reveal(request.parameters!, runner.name);
+      revealed = opened.revealed;
+      revealedSecrets.add(revealed);
+      const outcome = await runner.run({
         executionId: request.execution_id,
-        parameters: request.parameters!,
+        parameters: opened.parameters,
         signal,
         timeoutMs: request.timeout_ms!,
       });
+      return maskOutcome(outcome, revealed);
     } catch (error) {
-      return { status: 'failed', result: null, error: (error as Error)?.message ?? String(error) };
+      const message = (error as Error)?.message ?? String(error);
+      return { status: 'failed', result: null, error: maskText(message, revealed) };
+    } finally {
+      revealedSecrets.remove(revealed);
     }
   }
 
@@ -245,4 +264,17 @@ export class ExecutionSupervisor {
       }
     }
   }
+}
+
+/** The outcome with revealed secret values replaced by *** wherever they ended up. */
+function maskOutcome(outcome: RunOutcome, revealed: string[]): RunOutcome {
+  if (revealed.length === 0) return outcome;
+  if (outcome.status === 'paused') {
+    return { ...outcome, inquiry: maskValues(outcome.inquiry, revealed) };
+  }
+  return {
+    ...outcome,
+    result: maskValues(outcome.result, revealed),
+    ...(outcome.error === undefined ? {} : { error: maskText(outcome.error, revealed) }),
+  };
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../../../audit/audit-trail.service';
 import { DatabaseService } from '../../../database/database.service';
 import { ActionCatalog } from '../../../executions/action-catalog';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
@@ -20,8 +21,8 @@ interface ActionRow extends DefinitionRow {
 
 @Injectable()
 export class ActionsService extends DefinitionResource<ActionRow, ActionView, ActionDefinitionDto> {
-  constructor(db: DatabaseService, catalog: ActionCatalog) {
-    super(db, 'action', catalog);
+  constructor(db: DatabaseService, audit: AuditTrail, catalog: ActionCatalog) {
+    super(db, audit, 'action', catalog);
   }
 
   protected columns(dto: ActionDefinitionDto) {
@@ -33,8 +34,7 @@ export class ActionsService extends DefinitionResource<ActionRow, ActionView, Ac
   }
 
   /** Refused while rules name the action (past executions keep its ref as history). */
-  async remove(ref: string): Promise<void> {
-    this.table.assertWritable(ref);
+  protected async removeRow(ref: string): Promise<void> {
     await inTransaction(this.db, async (sql) => {
       if (!(await this.table.lock(ref, sql, 'UPDATE'))) throw notFound('action', ref);
       const rules = await sql.rows<{ ref: string }>(
@@ -47,7 +47,6 @@ export class ActionsService extends DefinitionResource<ActionRow, ActionView, Ac
       }
       await this.table.remove(ref, sql);
     });
-    this.changed(ref);
   }
 }
 

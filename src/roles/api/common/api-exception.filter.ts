@@ -5,6 +5,7 @@ import {
   InvalidParametersError,
   UnknownActionError,
 } from '../../../executions/execution-lifecycle.service';
+import { SecretsDisabledError } from '../../../secrets/secret-cipher';
 import {
   NotReplayableError,
   PublishError,
@@ -19,10 +20,13 @@ interface ErrorAnswer {
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
@@ -71,6 +75,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof NotReplayableError) return { status: 409, message: exception.message };
     // Broker away, publish not confirmed in time, or no queue bound for the message.
     if (exception instanceof PublishError) return { status: 503, message: exception.message };
+    if (exception instanceof SecretsDisabledError) {
+      return { status: 503, message: exception.message };
+    }
     if (!this.db.isReady) {
       return { status: 503, message: this.db.notReadyReason ?? 'database not connected yet' };
     }

@@ -18,6 +18,9 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
 } from '@nestjs/swagger';
+import { Caller, Requires } from '../../../auth/access.decorators';
+import type { Principal } from '../../../auth/principal';
+import type { Permission } from '../../../domain/permissions';
 import { ApiController } from './api-controller.decorator';
 import { ApiErrorBody } from './api-errors';
 import { Page, PaginationQueryDto } from './pagination';
@@ -25,16 +28,17 @@ import { RefPipe } from './ref';
 
 /** What a definition resource's service offers (triggers, actions, rules, sensors). */
 export interface DefinitionService<View, Create, Replace> {
-  list(query: PaginationQueryDto): Promise<Page<View>>;
+  /** Only the refs the caller may read. */
+  list(query: PaginationQueryDto, caller: Principal): Promise<Page<View>>;
   get(ref: string): Promise<View>;
-  create(dto: Create): Promise<View>;
-  replace(ref: string, dto: Replace): Promise<View>;
-  remove(ref: string): Promise<void>;
+  create(dto: Create, caller: Principal): Promise<View>;
+  replace(ref: string, dto: Replace, caller: Principal): Promise<View>;
+  remove(ref: string, caller: Principal): Promise<void>;
 }
 
 export interface DefinitionRoutes<View, Create, Replace> {
-  /** URL segment under /api/v1, also the OpenAPI tag. */
-  path: string;
+  /** URL segment under /api/v1, also the OpenAPI tag and the resource of its permissions. */
+  path: 'triggers' | 'actions' | 'rules' | 'sensors';
   service: Type<DefinitionService<View, Create, Replace>>;
   create: Type<Create>;
   replace: Type<Replace>;
@@ -54,6 +58,9 @@ export interface DefinitionRoutes<View, Create, Replace> {
 export function DefinitionController<View, Create, Replace>(
   routes: DefinitionRoutes<View, Create, Replace>,
 ) {
+  const read = `${routes.path}:read` satisfies Permission;
+  const write = `${routes.path}:write` satisfies Permission;
+
   @ApiController(routes.path, routes.path)
   class DefinitionRoutesController {
     constructor(
@@ -61,12 +68,14 @@ export function DefinitionController<View, Create, Replace>(
     ) {}
 
     @Get()
+    @Requires(read)
     @ApiOkResponse({ type: routes.page })
-    list(@Query() query: PaginationQueryDto) {
-      return this.definitions.list(query);
+    list(@Query() query: PaginationQueryDto, @Caller() caller: Principal) {
+      return this.definitions.list(query, caller);
     }
 
     @Get(':ref')
+    @Requires(read, { ref: { param: 'ref' } })
     @ApiOkResponse({ type: routes.view })
     @ApiNotFoundResponse({ type: ApiErrorBody })
     get(@Param('ref', RefPipe) ref: string) {
@@ -74,6 +83,7 @@ export function DefinitionController<View, Create, Replace>(
     }
 
     @Post()
+    @Requires(write, { ref: { body: 'ref' } })
     @ApiCreatedResponse({ type: routes.view })
     @applyDecorators(
       ...(routes.unknownOnCreate
@@ -81,30 +91,37 @@ export function DefinitionController<View, Create, Replace>(
         : []),
     )
     @ApiConflictResponse({ type: ApiErrorBody, description: 'Duplicate ref or core pack' })
-    create(@Body() dto: Create) {
-      return this.definitions.create(dto);
+    create(@Body() dto: Create, @Caller() caller: Principal) {
+      return this.definitions.create(dto, caller);
     }
 
     @Put(':ref')
+    @Requires(write, { ref: { param: 'ref' } })
     @ApiOkResponse({ type: routes.view })
     @ApiNotFoundResponse({ type: ApiErrorBody })
     @ApiConflictResponse({ type: ApiErrorBody, description: 'Core pack is read-only' })
-    replace(@Param('ref', RefPipe) ref: string, @Body() dto: Replace) {
-      return this.definitions.replace(ref, dto);
+    replace(@Param('ref', RefPipe) ref: string, @Body() dto: Replace, @Caller() caller: Principal) {
+      return this.definitions.replace(ref, dto, caller);
     }
 
     @Delete(':ref')
+    @Requires(write, { ref: { param: 'ref' } })
     @HttpCode(204)
     @ApiNoContentResponse()
     @ApiNotFoundResponse({ type: ApiErrorBody })
     @ApiConflictResponse({ type: ApiErrorBody, description: routes.removeConflict })
-    async remove(@Param('ref', RefPipe) ref: string): Promise<void> {
-      await this.definitions.remove(ref);
+    async remove(@Param('ref', RefPipe) ref: string, @Caller() caller: Principal): Promise<void> {
+      await this.definitions.remove(ref, caller);
     }
   }
 
   const prototype = DefinitionRoutesController.prototype;
-  Reflect.defineMetadata('design:paramtypes', [routes.create], prototype, 'create');
-  Reflect.defineMetadata('design:paramtypes', [String, routes.replace], prototype, 'replace');
+  Reflect.defineMetadata('design:paramtypes', [routes.create, Object], prototype, 'create');
+  Reflect.defineMetadata(
+    'design:paramtypes',
+    [String, routes.replace, Object],
+    prototype,
+    'replace',
+  );
   return DefinitionRoutesController;
 }

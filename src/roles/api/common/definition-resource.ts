@@ -1,19 +1,32 @@
+import { AuditTrail } from '../../../audit/audit-trail.service';
+import type { Principal } from '../../../auth/principal';
+import { refFilter } from '../../../auth/ref-scope';
 import { DatabaseService } from '../../../database/database.service';
 import { DefinitionRow, DefinitionTable, DefinitionValues } from './definition-table';
 import { Page, PaginationQueryDto, toPage } from './pagination';
 import { assertPathRef } from './ref';
 import { inTransaction, Sql } from './sql';
 
+/** The resource of each definition table, as permissions and the API name it. */
+const RESOURCE = {
+  trigger: 'triggers',
+  action: 'actions',
+  rule: 'rules',
+  sensor: 'sensors',
+} as const;
+
 /**
- * List, read, create and replace for one definition resource (triggers, actions, rules,
- * sensors). Each resource says how a DTO becomes columns (its checks, and the rows it locks
- * in the same transaction) and how a row is shown; deleting differs too much to share.
+ * List, read, create, replace and delete for one definition resource (triggers, actions, rules,
+ * sensors), each change written to the audit log. Each resource says how a DTO becomes columns
+ * (its checks, and the rows it locks in the same transaction), how a row is shown and how it is
+ * deleted (what may refuse it differs too much to share).
  */
 export abstract class DefinitionResource<Row extends DefinitionRow, View, Definition> {
   protected readonly table: DefinitionTable<Row>;
 
   protected constructor(
     protected readonly db: DatabaseService,
+    private readonly audit: AuditTrail,
     table: DefinitionTable<Row>['table'],
     /** What caches these definitions, told after every change. */
     private readonly cache?: { invalidate(ref: string): void },
@@ -23,40 +36,54 @@ export abstract class DefinitionResource<Row extends DefinitionRow, View, Defini
 
   /** The DTO as columns; runs in the write's transaction, so it may lock what it depends on. */
   protected abstract columns(
-    dto: Definition,
+    dto: Definition & { ref: string },
     sql: Sql,
+    caller: Principal,
   ): DefinitionValues | Promise<DefinitionValues>;
 
   protected abstract toView(row: Row): View;
 
-  protected changed(ref: string): void {
+  /** Deletes the row of `ref` (404 when none), or refuses with why. */
+  protected abstract removeRow(ref: string): Promise<void>;
+
+  private changed(ref: string): void {
     this.cache?.invalidate(ref);
   }
 
-  async list(query: PaginationQueryDto): Promise<Page<View>> {
-    return toPage(await this.table.page(query), (row) => this.toView(row));
+  async list(query: PaginationQueryDto, caller: Principal): Promise<Page<View>> {
+    const refs = refFilter(caller, `${RESOURCE[this.table.table]}:read`, 'ref');
+    return toPage(await this.table.page(query, refs), (row) => this.toView(row));
   }
 
   async get(ref: string): Promise<View> {
     return this.toView(await this.table.get(ref));
   }
 
-  async create(dto: Definition & { ref: string }): Promise<View> {
+  async create(dto: Definition & { ref: string }, caller: Principal): Promise<View> {
     this.table.assertWritable(dto.ref);
     const row = await inTransaction(this.db, async (sql) =>
-      this.table.insert({ ref: dto.ref, ...(await this.columns(dto, sql)) }, sql),
+      this.table.insert({ ref: dto.ref, ...(await this.columns(dto, sql, caller)) }, sql),
     );
     this.changed(dto.ref);
+    await this.audit.record(caller, 'create', this.table.table, dto.ref);
     return this.toView(row);
   }
 
-  async replace(ref: string, dto: Definition & { ref?: string }): Promise<View> {
+  async replace(ref: string, dto: Definition & { ref?: string }, caller: Principal): Promise<View> {
     assertPathRef(ref, dto.ref);
     this.table.assertWritable(ref);
     const row = await inTransaction(this.db, async (sql) =>
-      this.table.replace(ref, await this.columns(dto, sql), sql),
+      this.table.replace(ref, await this.columns({ ...dto, ref }, sql, caller), sql),
     );
     this.changed(ref);
+    await this.audit.record(caller, 'update', this.table.table, ref);
     return this.toView(row);
+  }
+
+  async remove(ref: string, caller: Principal): Promise<void> {
+    this.table.assertWritable(ref);
+    await this.removeRow(ref);
+    this.changed(ref);
+    await this.audit.record(caller, 'delete', this.table.table, ref);
   }
 }

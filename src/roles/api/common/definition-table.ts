@@ -29,10 +29,11 @@ export class DefinitionTable<Row extends DefinitionRow> {
     this.pool = poolSql(db);
   }
 
-  page(query: PaginationQueryDto) {
+  /** A page of the definitions the filter (a caller's ref scope) keeps. */
+  page(query: PaginationQueryDto, refs: { sql: string; value: unknown }) {
     return listPage<Row>(
       this.pool,
-      { from: this.table, columns: '*', orderBy: 'created_at DESC, id DESC' },
+      { from: this.table, columns: '*', filters: [refs], orderBy: 'created_at DESC, id DESC' },
       query,
     );
   }

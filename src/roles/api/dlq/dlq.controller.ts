@@ -1,5 +1,7 @@
 import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { Caller, Requires } from '../../../auth/access.decorators';
+import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../common/api-controller.decorator';
 import { ApiErrorBody } from '../common/api-errors';
 import {
@@ -16,12 +18,14 @@ export class DlqController {
   constructor(private readonly dlq: DlqService) {}
 
   @Get()
+  @Requires('dlq:read')
   @ApiOkResponse({ type: DeadLetterQueueList, description: 'Every dead-letter queue and count' })
   list() {
     return this.dlq.list();
   }
 
   @Get(':queue/messages')
+  @Requires('dlq:read')
   @ApiOkResponse({ type: DeadLetterMessageList, description: 'Read without removing them' })
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown dead-letter queue' })
   peek(@Param('queue') queue: string, @Query() query: PeekQueryDto) {
@@ -29,11 +33,12 @@ export class DlqController {
   }
 
   @Post(':queue/replay')
+  @Requires('dlq:replay')
   @HttpCode(200)
   @ApiOkResponse({ type: ReplayResult, description: 'Sent back to the queue they failed on' })
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown dead-letter queue' })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'Not replayable' })
-  replay(@Param('queue') queue: string, @Body() dto: ReplayDto) {
-    return this.dlq.replay(queue, dto.limit ?? 100);
+  replay(@Param('queue') queue: string, @Body() dto: ReplayDto, @Caller() caller: Principal) {
+    return this.dlq.replay(queue, dto.limit ?? 100, caller);
   }
 }

@@ -6,6 +6,8 @@ import {
   PublishError,
   UnknownDeadLetterQueueError,
 } from '../../../messaging/messaging.port';
+import { AuditTrail } from '../../../audit/audit-trail.service';
+import type { Principal } from '../../../auth/principal';
 import { conflict } from '../common/api-errors';
 import {
   DeadLetterMessageList,
@@ -17,7 +19,10 @@ import {
 /** Operator view of the dead-letter queues, through the messaging module's DeadLetterAdmin. */
 @Injectable()
 export class DlqService {
-  constructor(private readonly admin: DeadLetterAdmin) {}
+  constructor(
+    private readonly admin: DeadLetterAdmin,
+    private readonly audit: AuditTrail,
+  ) {}
 
   async list(): Promise<DeadLetterQueueList> {
     const items = (await this.broker('list', () => this.admin.list())).map(toView);
@@ -44,13 +49,15 @@ export class DlqService {
     return { items, total: Math.max(info.messages, items.length) };
   }
 
-  async replay(queue: string, limit: number): Promise<ReplayResult> {
+  async replay(queue: string, limit: number, caller: Principal): Promise<ReplayResult> {
     const info = await this.find(queue);
     if (!info.source) {
       throw conflict(`${queue} has no single source queue to replay into; it is not replayable`);
     }
     if (info.messages === 0) return { replayed: 0, remaining: 0 };
-    return this.broker(queue, () => this.admin.replay(queue, limit));
+    const result = await this.broker(queue, () => this.admin.replay(queue, limit));
+    await this.audit.record(caller, 'replay', 'dlq', queue, { ...result, limit });
+    return result;
   }
 
   private async find(queue: string): Promise<DeadLetterQueueInfo> {

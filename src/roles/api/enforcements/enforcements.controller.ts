@@ -1,5 +1,7 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
+import { Caller, Requires } from '../../../auth/access.decorators';
+import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../common/api-controller.decorator';
 import { EnforcementListQueryDto, EnforcementPage } from './enforcement.dto';
 import { EnforcementsService } from './enforcements.service';
@@ -9,8 +11,9 @@ export class EnforcementsController {
   constructor(private readonly enforcements: EnforcementsService) {}
 
   @Get()
+  @Requires('enforcements:read')
   @ApiOkResponse({ type: EnforcementPage, description: 'Newest first' })
-  list(@Query() query: EnforcementListQueryDto) {
-    return this.enforcements.list(query);
+  list(@Query() query: EnforcementListQueryDto, @Caller() caller: Principal) {
+    return this.enforcements.list(query, caller);
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../../auth/principal';
+import { refFilter } from '../../../auth/ref-scope';
 import { DatabaseService } from '../../../database/database.service';
 import { listPage, Page, toPage } from '../common/pagination';
 import { poolSql } from '../common/sql';
@@ -22,7 +24,7 @@ interface EnforcementRow {
 export class EnforcementsService {
   constructor(private readonly db: DatabaseService) {}
 
-  async list(query: EnforcementListQueryDto): Promise<Page<EnforcementView>> {
+  async list(query: EnforcementListQueryDto, caller: Principal): Promise<Page<EnforcementView>> {
     const page = await listPage<EnforcementRow>(
       poolSql(this.db),
       {
@@ -32,6 +34,7 @@ export class EnforcementsService {
         filters: [
           { sql: 'e.event_id = ?', value: query.event_id },
           { sql: 'e.rule_ref = ?', value: query.rule },
+          refFilter(caller, 'enforcements:read', 'e.rule_ref'),
         ],
         orderBy: 'e.created_at DESC, e.id DESC',
       },

@@ -1,5 +1,7 @@
 import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { Caller, Requires } from '../../../auth/access.decorators';
+import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../common/api-controller.decorator';
 import { ApiErrorBody } from '../common/api-errors';
 import { UuidPipe } from '../common/uuid';
@@ -11,15 +13,17 @@ export class EventsController {
   constructor(private readonly events: EventsService) {}
 
   @Get()
+  @Requires('events:read')
   @ApiOkResponse({ type: EventPage, description: 'Newest first' })
-  list(@Query() query: EventListQueryDto) {
-    return this.events.list(query);
+  list(@Query() query: EventListQueryDto, @Caller() caller: Principal) {
+    return this.events.list(query, caller);
   }
 
   @Get(':id')
+  @Requires('events:read')
   @ApiOkResponse({ type: EventView })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  get(@Param('id', UuidPipe) id: string) {
-    return this.events.get(id);
+  get(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+    return this.events.get(id, caller);
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import type { Principal } from '../../../auth/principal';
+import { assertCan, refFilter } from '../../../auth/ref-scope';
 import { DatabaseService } from '../../../database/database.service';
 import { notFound } from '../common/api-errors';
 import { listPage, Page, toPage } from '../common/pagination';
@@ -19,13 +21,16 @@ interface EventRow {
 export class EventsService {
   constructor(private readonly db: DatabaseService) {}
 
-  async list(query: EventListQueryDto): Promise<Page<EventView>> {
+  async list(query: EventListQueryDto, caller: Principal): Promise<Page<EventView>> {
     const page = await listPage<EventRow>(
       poolSql(this.db),
       {
         from: 'event',
         columns: '*',
-        filters: [{ sql: 'trigger_ref = ?', value: query.trigger }],
+        filters: [
+          { sql: 'trigger_ref = ?', value: query.trigger },
+          refFilter(caller, 'events:read', 'trigger_ref'),
+        ],
         orderBy: 'created_at DESC, id DESC',
       },
       query,
@@ -33,9 +38,10 @@ export class EventsService {
     return toPage(page, toView);
   }
 
-  async get(id: string): Promise<EventView> {
+  async get(id: string, caller: Principal): Promise<EventView> {
     const [row] = await this.db.query<EventRow>('SELECT * FROM event WHERE id = $1', [id]);
     if (!row) throw notFound('event', id);
+    assertCan(caller, 'events:read', row.trigger_ref);
     return toView(row);
   }
 }

@@ -6,6 +6,8 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
 } from '@nestjs/swagger';
+import { Caller, Requires } from '../../../auth/access.decorators';
+import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../common/api-controller.decorator';
 import { ApiErrorBody } from '../common/api-errors';
 import { UuidPipe } from '../common/uuid';
@@ -23,26 +25,30 @@ export class ExecutionsController {
   constructor(private readonly executions: ExecutionsService) {}
 
   @Post()
+  @Requires('executions:run', { ref: { body: 'action' } })
   @ApiCreatedResponse({ type: ExecutionAccepted, description: 'Stored and sent to the scheduler' })
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown action' })
-  create(@Body() dto: CreateExecutionDto) {
-    return this.executions.create(dto);
+  create(@Body() dto: CreateExecutionDto, @Caller() caller: Principal) {
+    return this.executions.create(dto, caller);
   }
 
   @Get()
+  @Requires('executions:read')
   @ApiOkResponse({ type: ExecutionPage, description: 'Newest first' })
-  list(@Query() query: ExecutionListQueryDto) {
-    return this.executions.list(query);
+  list(@Query() query: ExecutionListQueryDto, @Caller() caller: Principal) {
+    return this.executions.list(query, caller);
   }
 
   @Get(':id')
+  @Requires('executions:read')
   @ApiOkResponse({ type: ExecutionView })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  get(@Param('id', UuidPipe) id: string) {
-    return this.executions.get(id);
+  get(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+    return this.executions.get(id, caller);
   }
 
   @Post(':id/cancel')
+  @Requires('executions:cancel')
   @HttpCode(202)
   @ApiAcceptedResponse({
     type: ExecutionAccepted,
@@ -50,14 +56,15 @@ export class ExecutionsController {
   })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'Already finished' })
-  cancel(@Param('id', UuidPipe) id: string) {
-    return this.executions.cancel(id);
+  cancel(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+    return this.executions.cancel(id, caller);
   }
 
   @Post(':id/rerun')
+  @Requires('executions:run')
   @ApiCreatedResponse({ type: ExecutionAccepted, description: 'A new execution of the same run' })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  rerun(@Param('id', UuidPipe) id: string) {
-    return this.executions.rerun(id);
+  rerun(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+    return this.executions.rerun(id, caller);
   }
 }

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../../../database/database.service';
 import { isTerminal } from '../../../domain/execution-status';
+import type { Permission } from '../../../domain/permissions';
 import { ExecutionLifecycle } from '../../../executions/execution-lifecycle.service';
-import { ExecutionStore } from '../../../executions/execution.store';
+import { EXECUTION_COLUMNS, ExecutionStore } from '../../../executions/execution.store';
+import { AuditTrail } from '../../../audit/audit-trail.service';
+import { actorOf, Principal } from '../../../auth/principal';
+import { assertCan, refFilter } from '../../../auth/ref-scope';
 import { ExecutionRow, toExecutionView } from '../../../executions/execution-view';
 import { MessagePublisher } from '../../../messaging/messaging.port';
 import { conflict, notFound } from '../common/api-errors';
@@ -15,9 +19,6 @@ import {
   ExecutionView,
 } from './execution.dto';
 
-const COLUMNS = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
-  rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
-
 @Injectable()
 export class ExecutionsService {
   constructor(
@@ -25,25 +26,29 @@ export class ExecutionsService {
     private readonly store: ExecutionStore,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly publisher: MessagePublisher,
+    private readonly audit: AuditTrail,
   ) {}
 
-  async create(dto: CreateExecutionDto): Promise<ExecutionAccepted> {
+  async create(dto: CreateExecutionDto, caller: Principal): Promise<ExecutionAccepted> {
     const row = await this.lifecycle.create({
       action: dto.action,
       parameters: dto.parameters ?? undefined,
+      createdBy: actorOf(caller),
     });
+    await this.audit.record(caller, 'run', 'execution', row.id, { action: row.action_ref });
     return { id: row.id, status: row.status };
   }
 
-  async list(query: ExecutionListQueryDto): Promise<Page<ExecutionView>> {
+  async list(query: ExecutionListQueryDto, caller: Principal): Promise<Page<ExecutionView>> {
     const page = await listPage<ExecutionRow>(
       poolSql(this.db),
       {
         from: 'execution',
-        columns: COLUMNS,
+        columns: EXECUTION_COLUMNS,
         filters: [
           { sql: 'status = ?', value: query.status },
           { sql: 'action_ref = ?', value: query.action },
+          refFilter(caller, 'executions:read', 'action_ref'),
         ],
         orderBy: 'created_at DESC, id DESC',
       },
@@ -52,19 +57,20 @@ export class ExecutionsService {
     return toPage(page, toExecutionView);
   }
 
-  async get(id: string): Promise<ExecutionView> {
-    return toExecutionView(await this.row(id));
+  async get(id: string, caller: Principal): Promise<ExecutionView> {
+    return toExecutionView(await this.row(id, caller, 'executions:read'));
   }
 
   /**
    * Not yet running (or paused on an inquiry): canceled at once. Running: its worker is asked to
    * stop it and reports `canceled` itself, so the answer still says running.
    */
-  async cancel(id: string): Promise<ExecutionAccepted> {
-    const row = await this.row(id);
+  async cancel(id: string, caller: Principal): Promise<ExecutionAccepted> {
+    const row = await this.row(id, caller, 'executions:cancel');
     if (isTerminal(row.status)) throw alreadyFinished(id, row.status);
     if (row.status === 'running') {
       await this.requestStop(row);
+      await this.audit.record(caller, 'cancel', 'execution', id, { action: row.action_ref });
       return { id, status: row.status };
     }
     const outcome = await this.lifecycle.transition(id, 'canceled', {
@@ -83,22 +89,30 @@ export class ExecutionsService {
       // It started between our read and the update: the worker must stop what it runs.
       await this.requestStop(outcome.row);
     }
+    await this.audit.record(caller, 'cancel', 'execution', id, { action: row.action_ref });
     return { id, status: outcome.row.status };
   }
 
-  async rerun(id: string): Promise<ExecutionAccepted> {
-    const original = await this.row(id);
+  async rerun(id: string, caller: Principal): Promise<ExecutionAccepted> {
+    const original = await this.row(id, caller, 'executions:run');
     const row = await this.lifecycle.create({
       action: original.action_ref,
       parameters: original.parameters,
       rerunOf: original.id,
+      createdBy: actorOf(caller),
+    });
+    await this.audit.record(caller, 'rerun', 'execution', row.id, {
+      action: row.action_ref,
+      rerun_of: original.id,
     });
     return { id: row.id, status: row.status };
   }
 
-  private async row(id: string): Promise<ExecutionRow> {
+  /** The execution, if the caller holds `permission` on its action. */
+  private async row(id: string, caller: Principal, permission: Permission): Promise<ExecutionRow> {
     const row = await this.store.get(id);
     if (!row) throw notFound('execution', id);
+    assertCan(caller, permission, row.action_ref);
     return row;
   }
 

@@ -1,5 +1,7 @@
 import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
+import { Caller, Requires } from '../../../auth/access.decorators';
+import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../common/api-controller.decorator';
 import { ApiErrorBody } from '../common/api-errors';
 import { UuidPipe } from '../common/uuid';
@@ -11,12 +13,14 @@ export class InquiriesController {
   constructor(private readonly inquiries: InquiriesService) {}
 
   @Get()
+  @Requires('inquiries:read')
   @ApiOkResponse({ type: InquiryPage, description: 'Newest first' })
   list(@Query() query: InquiryListQueryDto) {
     return this.inquiries.list(query);
   }
 
   @Get(':id')
+  @Requires('inquiries:read')
   @ApiOkResponse({ type: InquiryView })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   get(@Param('id', UuidPipe) id: string) {
@@ -24,11 +28,16 @@ export class InquiriesController {
   }
 
   @Post(':id/respond')
+  @Requires('inquiries:respond')
   @HttpCode(200)
   @ApiOkResponse({ type: InquiryView, description: 'Answered; the execution resumes' })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'Not pending any more' })
-  respond(@Param('id', UuidPipe) id: string, @Body() dto: RespondToInquiryDto) {
-    return this.inquiries.respond(id, dto.response);
+  respond(
+    @Param('id', UuidPipe) id: string,
+    @Body() dto: RespondToInquiryDto,
+    @Caller() caller: Principal,
+  ) {
+    return this.inquiries.respond(id, dto.response, caller);
   }
 }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../../../audit/audit-trail.service';
+import type { Principal } from '../../../auth/principal';
 import { DatabaseService } from '../../../database/database.service';
 import { MessagePublisher } from '../../../messaging/messaging.port';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
@@ -26,6 +28,7 @@ export class InquiriesService {
   constructor(
     private readonly db: DatabaseService,
     private readonly publisher: MessagePublisher,
+    private readonly audit: AuditTrail,
   ) {}
 
   async list(query: InquiryListQueryDto): Promise<Page<InquiryView>> {
@@ -51,7 +54,7 @@ export class InquiriesService {
    * other gets 409), then tells the executor. If that publish fails the answer is taken back, so
    * the caller can simply try again.
    */
-  async respond(id: string, response: unknown): Promise<InquiryView> {
+  async respond(id: string, response: unknown, caller: Principal): Promise<InquiryView> {
     const inquiry = await this.row(id);
     if (inquiry.status !== 'pending' || new Date(inquiry.timeout_at).getTime() <= Date.now()) {
       throw notPending(inquiry);
@@ -77,6 +80,9 @@ export class InquiriesService {
       );
       throw error;
     }
+    await this.audit.record(caller, 'respond', 'inquiry', id, {
+      execution_id: answered.execution_id,
+    });
     return toView(answered);
   }
 

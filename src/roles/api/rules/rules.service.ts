@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../../../audit/audit-trail.service';
+import type { Principal } from '../../../auth/principal';
+import { assertCan } from '../../../auth/ref-scope';
 import { DatabaseService } from '../../../database/database.service';
 import { validateCriteria } from '../../../domain/criteria';
 import { findTemplatePaths, validateTemplate } from '../../../domain/templating';
@@ -29,13 +32,13 @@ export class RulesService extends DefinitionResource<RuleRow, RuleView, RuleDefi
   private readonly triggers: DefinitionTable<DefinitionRow>;
   private readonly actions: DefinitionTable<ActionRow>;
 
-  constructor(db: DatabaseService) {
-    super(db, 'rule');
+  constructor(db: DatabaseService, audit: AuditTrail) {
+    super(db, audit, 'rule');
     this.triggers = new DefinitionTable(db, 'trigger');
     this.actions = new DefinitionTable(db, 'action');
   }
 
-  async remove(ref: string): Promise<void> {
+  protected async removeRow(ref: string): Promise<void> {
     await this.table.remove(ref);
   }
 
@@ -45,9 +48,11 @@ export class RulesService extends DefinitionResource<RuleRow, RuleView, RuleDefi
 
   /**
    * Checks the rule against its trigger and action, which stay locked (FOR SHARE) until the rule
-   * is written, so a concurrent delete of either waits and then sees the rule.
+   * is written, so a concurrent delete of either waits and then sees the rule. A rule runs its
+   * action, so writing one needs the right to run that action too.
    */
-  protected async columns(dto: RuleDefinitionDto, sql: Sql) {
+  protected async columns(dto: RuleDefinitionDto, sql: Sql, caller: Principal) {
+    assertCan(caller, 'executions:run', dto.action);
     const problems = [...validateCriteria(dto.criteria), ...validateTemplate(dto.parameters ?? {})];
     assertNoProblems(problems);
     if (!(await this.triggers.lock(dto.trigger, sql, 'SHARE'))) {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../../../audit/audit-trail.service';
 import { DatabaseService } from '../../../database/database.service';
 import { assertNoProblems, notFound } from '../common/api-errors';
 import { DefinitionResource } from '../common/definition-resource';
@@ -20,12 +21,12 @@ interface SensorRow extends DefinitionRow {
 export class SensorsService extends DefinitionResource<SensorRow, SensorView, SensorDefinitionDto> {
   private readonly triggers: DefinitionTable<DefinitionRow>;
 
-  constructor(db: DatabaseService) {
-    super(db, 'sensor');
+  constructor(db: DatabaseService, audit: AuditTrail) {
+    super(db, audit, 'sensor');
     this.triggers = new DefinitionTable(db, 'trigger');
   }
 
-  async remove(ref: string): Promise<void> {
+  protected async removeRow(ref: string): Promise<void> {
     await this.table.remove(ref);
   }
 

@@ -5,6 +5,8 @@ import { DatabaseService } from '../../../database/database.service';
 export interface TriggerInfo {
   ref: string;
   payloadSchema: Record<string, unknown> | null;
+  /** Sealed; opened only to check a signed webhook. */
+  webhookSecretSealed: string | null;
 }
 
 /**
@@ -32,12 +34,21 @@ export class TriggerCatalog {
   }
 
   private async load(ref: string): Promise<TriggerInfo | undefined> {
-    const [row] = await this.db.query<{ ref: string; payload_schema: string | null }>(
-      'SELECT ref, payload_schema::text AS payload_schema FROM trigger WHERE ref = $1',
+    const [row] = await this.db.query<{
+      ref: string;
+      payload_schema: string | null;
+      webhook_secret_sealed: string | null;
+    }>(
+      `SELECT ref, payload_schema::text AS payload_schema, webhook_secret_sealed
+         FROM trigger WHERE ref = $1`,
       [ref],
     );
     const trigger = row
-      ? { ref: row.ref, payloadSchema: this.schemaOf(ref, row.payload_schema) }
+      ? {
+          ref: row.ref,
+          payloadSchema: this.schemaOf(ref, row.payload_schema),
+          webhookSecretSealed: row.webhook_secret_sealed,
+        }
       : undefined;
     if (!trigger) this.schemas.delete(ref);
     return trigger;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { PageOf } from '../common/pagination';
 import { IsRef, REF_MAX_LENGTH } from '../common/ref';
 
@@ -20,6 +20,23 @@ export class TriggerDefinitionDto {
   @IsOptional()
   @IsObject()
   payload_schema?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    writeOnly: true,
+    minLength: 16,
+    maxLength: 1000,
+    description:
+      'Write-only: webhooks for this trigger may prove themselves with an HMAC-SHA256 signature ' +
+      "under this secret (X-Attune-Signature or GitHub's X-Hub-Signature-256) instead of a key. " +
+      'Left out of a PUT it stays as it is; null removes it. Needs ATTUNE_SECRET_KEY.',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  @MaxLength(1000)
+  webhook_secret?: string | null;
 }
 
 export class CreateTriggerDto extends TriggerDefinitionDto {
@@ -41,6 +58,8 @@ export class TriggerView {
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   payload_schema!: Record<string, unknown> | null;
+  @ApiProperty({ description: 'Whether signed webhooks are accepted (the secret is never shown)' })
+  webhook_secret_set!: boolean;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }

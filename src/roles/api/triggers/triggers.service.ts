@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
+import { AuditTrail } from '../../../audit/audit-trail.service';
 import { DatabaseService } from '../../../database/database.service';
 import { assertNoProblems, conflict, notFound } from '../common/api-errors';
 import { DefinitionResource } from '../common/definition-resource';
 import { DefinitionRow } from '../common/definition-table';
 import { inTransaction, jsonParam } from '../common/sql';
+import { SecretCipher, SecretsDisabledError } from '../../../secrets/secret-cipher';
+import { webhookSecretContext } from '../webhooks/webhook-signature';
 import { iso } from '../../../common/iso';
 import { userSchemaProblem } from '../common/user-schema';
 import { TriggerDefinitionDto, TriggerView } from './trigger.dto';
@@ -12,6 +15,7 @@ import { TriggerCatalog } from './trigger-catalog';
 interface TriggerRow extends DefinitionRow {
   description: string | null;
   payload_schema: Record<string, unknown> | null;
+  webhook_secret_sealed: string | null;
 }
 
 @Injectable()
@@ -20,12 +24,31 @@ export class TriggersService extends DefinitionResource<
   TriggerView,
   TriggerDefinitionDto
 > {
-  constructor(db: DatabaseService, catalog: TriggerCatalog) {
-    super(db, 'trigger', catalog);
+  constructor(
+    db: DatabaseService,
+    audit: AuditTrail,
+    catalog: TriggerCatalog,
+    private readonly cipher: SecretCipher,
+  ) {
+    super(db, audit, 'trigger', catalog);
   }
 
-  protected columns(dto: TriggerDefinitionDto) {
-    return columns(dto);
+  /** The webhook secret is sealed; left out of the DTO, the stored one stays. */
+  protected columns(dto: TriggerDefinitionDto & { ref: string }) {
+    const secret = dto.webhook_secret;
+    return {
+      ...columns(dto),
+      ...(secret === undefined
+        ? {}
+        : {
+            webhook_secret_sealed: secret === null ? null : this.sealWebhookSecret(secret, dto.ref),
+          }),
+    };
+  }
+
+  private sealWebhookSecret(secret: string, ref: string): string {
+    if (!this.cipher.enabled) throw new SecretsDisabledError('webhook secrets');
+    return this.cipher.seal(secret, webhookSecretContext(ref));
   }
 
   protected toView(row: TriggerRow): TriggerView {
@@ -33,8 +56,7 @@ export class TriggersService extends DefinitionResource<
   }
 
   /** Refused while rules or sensors name the trigger; the row lock keeps new ones out meanwhile. */
-  async remove(ref: string): Promise<void> {
-    this.table.assertWritable(ref);
+  protected async removeRow(ref: string): Promise<void> {
     await inTransaction(this.db, async (sql) => {
       if (!(await this.table.lock(ref, sql, 'UPDATE'))) throw notFound('trigger', ref);
       const users = await sql.rows<{ kind: string; ref: string }>(
@@ -49,7 +71,6 @@ export class TriggersService extends DefinitionResource<
       }
       await this.table.remove(ref, sql);
     });
-    this.changed(ref);
   }
 }
 
@@ -69,6 +90,7 @@ function toView(row: TriggerRow): TriggerView {
     ref: row.ref,
     description: row.description,
     payload_schema: row.payload_schema,
+    webhook_secret_set: row.webhook_secret_sealed !== null,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
   };

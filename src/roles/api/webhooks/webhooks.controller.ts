@@ -1,14 +1,23 @@
-import { Body, HttpCode, Param, Post } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Body, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBody,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   ApiNotFoundResponse,
   ApiPayloadTooLargeResponse,
   ApiProperty,
+  ApiSecurity,
 } from '@nestjs/swagger';
+import { BEARER_SCHEME, Public } from '../../../auth/access.decorators';
 import { ApiController } from '../common/api-controller.decorator';
 import { ApiErrorBody } from '../common/api-errors';
 import { RefPipe } from '../common/ref';
+import { WebhookRequest } from './webhook-authenticator';
+import { ATTUNE_SIGNATURE_HEADER, GITHUB_SIGNATURE_HEADER } from './webhook-signature';
 import { WebhooksService } from './webhooks.service';
 
 export class WebhookAccepted {
@@ -19,8 +28,29 @@ export class WebhookAccepted {
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
-  /** Any JSON body is the event payload (checked against the trigger's payload_schema). */
+  /**
+   * Any JSON body is the event payload (checked against the trigger's payload_schema). Open
+   * without a key when signed (see WebhookAuthenticator).
+   */
   @Post(':triggerRef')
+  @Public()
+  @ApiSecurity(BEARER_SCHEME)
+  @ApiHeader({
+    name: ATTUNE_SIGNATURE_HEADER,
+    required: false,
+    description: 't=<unix seconds>,v1=<hex HMAC-SHA256(webhook_secret, "<t>.<raw body>")>',
+  })
+  @ApiHeader({
+    name: GITHUB_SIGNATURE_HEADER,
+    required: false,
+    description: "GitHub's sha256=<hex HMAC-SHA256(webhook_secret, raw body)>",
+  })
+  @ApiUnauthorizedResponse({
+    type: ApiErrorBody,
+    description: 'Neither a key nor a valid signature',
+  })
+  @ApiForbiddenResponse({ type: ApiErrorBody, description: 'The key lacks webhooks:send' })
+  @ApiTooManyRequestsResponse({ type: ApiErrorBody, description: 'Too many failed attempts' })
   @HttpCode(202)
   @ApiBody({
     schema: { type: 'object', additionalProperties: true },
@@ -32,8 +62,10 @@ export class WebhooksController {
   receive(
     @Param('triggerRef', RefPipe) triggerRef: string,
     @Body() payload: unknown,
+    @Req() request: WebhookRequest,
+    @Res({ passthrough: true }) response: ServerResponse,
   ): Promise<WebhookAccepted> {
     // No JSON body at all (no content type) is an empty payload.
-    return this.webhooks.receive(triggerRef, payload ?? {});
+    return this.webhooks.receive(triggerRef, payload ?? {}, request, response);
   }
 }

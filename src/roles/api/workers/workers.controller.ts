@@ -1,5 +1,6 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
+import { Requires } from '../../../auth/access.decorators';
 import { ApiController } from '../common/api-controller.decorator';
 import { WorkerListQueryDto, WorkerPage } from './worker.dto';
 import { WorkersService } from './workers.service';
@@ -9,6 +10,7 @@ export class WorkersController {
   constructor(private readonly workers: WorkersService) {}
 
   @Get()
+  @Requires('workers:read')
   @ApiOkResponse({ type: WorkerPage, description: 'Newest registration first' })
   list(@Query() query: WorkerListQueryDto) {
     return this.workers.list(query);

@@ -1,10 +1,38 @@
+import { Agent, fetch, Response } from 'undici';
+import {
+  createPolicyAgent,
+  DestinationPolicy,
+  DestinationRefusedError,
+} from './destination-policy';
 import { RunContext, RunOutcome, Runner } from './runner';
 
 const BODY_CAP_BYTES = 1024 * 1024;
 
-/** core.http: one request; succeeds with { status, headers, body } for any status below 400. */
+/** The policy's refusal somewhere in fetch's chain of causes, if that is why it failed. */
+function refusalIn(error: unknown): DestinationRefusedError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof DestinationRefusedError) return e;
+  }
+  return undefined;
+}
+
+/**
+ * core.http: one request; succeeds with { status, headers, body } for any status below 400.
+ * Every connection, redirects included, goes through the destination policy.
+ */
 export class HttpRunner implements Runner {
   readonly name = 'http' as const;
+  /** One agent per runner: its connection pools are reused across executions. */
+  private readonly agent: Agent;
+
+  constructor(policy: DestinationPolicy) {
+    this.agent = createPolicyAgent(policy);
+  }
+
+  /** Closes the pooled connections (tests, shutdown). */
+  close(): Promise<void> {
+    return this.agent.close();
+  }
 
   async run({ parameters, signal }: RunContext): Promise<RunOutcome> {
     const method = String(parameters.method ?? 'GET').toUpperCase();
@@ -24,9 +52,19 @@ export class HttpRunner implements Runner {
     }
     let response: Response;
     try {
-      response = await fetch(String(parameters.url), { method, headers, body, signal });
+      response = await fetch(String(parameters.url), {
+        method,
+        headers,
+        body,
+        signal,
+        dispatcher: this.agent,
+      });
     } catch (error) {
       if (signal.aborted) throw signal.reason;
+      const refusal = refusalIn(error);
+      if (refusal) {
+        return { status: 'failed', result: null, error: `request refused: ${refusal.message}` };
+      }
       const cause = (error as Error & { cause?: Error }).cause?.message;
       return {
         status: 'failed',
