@@ -26,6 +26,7 @@ describe('api: triggers, actions, rules and sensors by ref', () => {
       ref: 'crud.alert',
       description: 'raised by monitoring',
       payload_schema: schema,
+      webhook_secret_set: false,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });

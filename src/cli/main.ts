@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { HttpException, Logger } from '@nestjs/common';
+import { AppConfig, InvalidConfigError, loadConfig } from '../config/app-config';
+import { generateSecretKey, runAccessCommand } from './access-commands';
+import { CliError } from './cli-support';
+import { runMessagingCommand } from './messaging-commands';
+
+const USAGE = `usage: attune <command>
+  topology apply            declare every exchange and queue (ROLES picks which; default all)
+  topology verify           report healthy, missing and conflicting objects; exit 1 if any is wrong
+  dlq list                  dead-letter queues and how many messages each holds
+  dlq peek <queue> [n]      show up to n (default 10) messages without removing them
+  dlq replay <queue> [n]    move up to n (default 100) messages back to the queue they failed on
+  keys create --name <name> --role <role> [--expires-at <ISO date-time>]
+                            make an API key and print it (this once only)
+  keys list [--all]         keys (never the keys themselves); --all lists revoked ones too
+  keys revoke <id|name>     revoke a key: every process refuses it within 2 s
+  secrets generate-key      print a new random key for ATTUNE_SECRET_KEY
+  secrets rotate-key        re-seal every secret under ATTUNE_SECRET_KEY, opening old values with
+                            the keys in ATTUNE_SECRET_KEY_PREVIOUS
+Configuration comes from the same environment variables as the app (DATABASE_URL, AMQP_URL,
+MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values.`;
+
+const COMMANDS = [
+  'topology apply',
+  'topology verify',
+  'dlq list',
+  'dlq peek',
+  'dlq replay',
+  'keys create',
+  'keys list',
+  'keys revoke',
+  'secrets generate-key',
+  'secrets rotate-key',
+];
+
+export async function main(argv: string[]): Promise<void> {
+  const [group, command] = argv;
+  if (!COMMANDS.includes(`${group} ${command}`)) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  let exitCode: number;
+  try {
+    if (group === 'secrets' && command === 'generate-key') {
+      exitCode = generateSecretKey(out);
+    } else {
+      const config = configFromEnvironment();
+      exitCode = ['keys', 'secrets'].includes(group)
+        ? await runAccessCommand(config, argv, out)
+        : await runMessagingCommand(config, argv, out);
+    }
+  } catch (error) {
+    process.stderr.write(`attune: ${messageOf(error)}\n`);
+    exitCode = 1;
+  }
+  process.exit(exitCode);
+}
+
+function configFromEnvironment(): AppConfig {
+  try {
+    return loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  } catch (error) {
+    if (error instanceof InvalidConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** One line: what went wrong, as the API would have said it (no stack traces). */
+function messageOf(error: unknown): string {
+  if (error instanceof HttpException) {
+    const body = error.getResponse();
+    return typeof body === 'string' ? body : String((body as { message?: unknown }).message);
+  }
+  return (error as Error)?.message ?? String(error);
+}
+
+// Keep Nest's own logger quiet unless something is wrong.
+Logger.overrideLogger(['error']);

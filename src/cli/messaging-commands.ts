@@ -1,0 +1,76 @@
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { MessagingModule } from '../messaging/messaging.module';
+import { DeadLetterAdmin, TopologyAdmin } from '../messaging/messaging.port';
+import { BrokerConnection } from '../messaging/rabbitmq/broker-connection';
+import { reportIsHealthy, TopologyReport } from '../messaging/topology-report';
+import { MetricsModule } from '../metrics/metrics.module';
+import { CliError, Out, withTimeout } from './cli-support';
+
+/** `attune topology apply|verify` and `attune dlq list|peek|replay`, against the broker. */
+export async function runMessagingCommand(
+  config: AppConfig,
+  [group, command, ...args]: string[],
+  out: Out,
+): Promise<number> {
+  @Module({
+    imports: [ConfigModule.forRoot(config), MetricsModule, MessagingModule.forRoot(config)],
+  })
+  class MessagingCliModule {}
+
+  const app = await NestFactory.createApplicationContext(MessagingCliModule, { logger: ['error'] });
+  try {
+    const broker = app.get(BrokerConnection);
+    await withTimeout(broker.whenConnected(), () => broker.notConnectedReason ?? 'the broker');
+    return await run(app, group, command, args, out);
+  } finally {
+    await app.close();
+  }
+}
+
+async function run(
+  app: INestApplicationContext,
+  group: string,
+  command: string,
+  args: string[],
+  out: Out,
+): Promise<number> {
+  if (group === 'topology') {
+    const topology = app.get(TopologyAdmin);
+    const report = command === 'apply' ? await topology.apply() : await topology.verify();
+    printReport(report, out);
+    return reportIsHealthy(report) ? 0 : 1;
+  }
+  const deadLetters = app.get(DeadLetterAdmin);
+  if (command === 'list') {
+    for (const q of await deadLetters.list()) {
+      out(`${q.queue}\t${q.messages} message(s)${q.source ? `\treplays to ${q.source}` : ''}`);
+    }
+    return 0;
+  }
+  const [queue, limitText] = args;
+  if (!queue) throw new CliError(`dlq ${command} needs a queue name (see \`attune dlq list\`)`);
+  const limit = limitText === undefined ? (command === 'peek' ? 10 : 100) : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CliError(`limit must be a positive whole number, got '${limitText}'`);
+  if (command === 'peek') {
+    for (const message of await deadLetters.peek(queue, limit)) out(JSON.stringify(message));
+    return 0;
+  }
+  const { replayed, remaining } = await deadLetters.replay(queue, limit);
+  out(`replayed ${replayed} message(s) from ${queue}; ${remaining} left`);
+  return 0;
+}
+
+function printReport(report: TopologyReport, out: Out): void {
+  for (const name of report.healthy) out(`ok        ${name}`);
+  for (const name of report.missing) out(`missing   ${name}`);
+  for (const conflict of report.conflicts) out(`conflict  ${conflict.message}`);
+  for (const error of report.errors) out(`error     ${error.message}`);
+  out(
+    `${report.healthy.length} healthy, ${report.missing.length} missing, ` +
+      `${report.conflicts.length} conflicting, ${report.errors.length} failed`,
+  );
+}
