@@ -1,6 +1,9 @@
 import {
   findTemplatePaths,
+  injectedSecretReferences,
   renderTemplate,
+  resolveSecretReferences,
+  secretNamesIn,
   TemplateContext,
   validateTemplate,
 } from '../../src/domain/templating';
@@ -391,6 +394,108 @@ describe('validateTemplate', () => {
     ]);
     expect(validateTemplate(['{{ nope }}'])).toEqual([
       `unknown placeholder "{{ nope }}" at parameters[0]; ${usage}`,
+    ]);
+  });
+});
+
+describe('secrets and shell commands in templates', () => {
+  const context: TemplateContext = {
+    event: { trigger: 'demo.alert', payload: { host: 'db-1; id', sub: '$(id)', q: "it's" } },
+  };
+
+  it('keeps secret references for the worker, whole or embedded, with or without | raw', () => {
+    expect(
+      renderTemplate(
+        {
+          token: '{{ secret.api_token }}',
+          header: 'Bearer {{secret.api_token}}',
+          raw: '{{ secret.x | raw }}',
+          host: '{{ event.payload.host }}',
+        },
+        context,
+      ),
+    ).toEqual({
+      token: '{{ secret.api_token }}',
+      header: 'Bearer {{ secret.api_token }}',
+      raw: '{{ secret.x | raw }}',
+      host: 'db-1; id',
+    });
+  });
+
+  it('shell-quotes what it puts into the shell parameter, so event data stays one word', () => {
+    const rendered = renderTemplate(
+      {
+        cmd: 'echo alert on {{ event.payload.host }} {{ event.payload.sub }} {{ event.payload.q }}',
+        args: ['{{ event.payload.host }}'],
+      },
+      context,
+      { shellQuoted: 'cmd' },
+    );
+    expect(rendered).toEqual({
+      cmd: `echo alert on 'db-1; id' '$(id)' 'it'\\''s'`,
+      args: ['db-1; id'],
+    });
+  });
+
+  it('does not quote a substitution marked | raw, nor other parameters', () => {
+    expect(
+      renderTemplate(
+        { cmd: 'ls {{ event.payload.host | raw }}', env: { H: '{{ event.payload.host }}' } },
+        context,
+        { shellQuoted: 'cmd' },
+      ),
+    ).toEqual({ cmd: 'ls db-1; id', env: { H: 'db-1; id' } });
+  });
+
+  it('quotes a whole placeholder in the shell parameter too', () => {
+    expect(
+      renderTemplate({ cmd: '{{ event.payload.sub }}' }, context, { shellQuoted: 'cmd' }),
+    ).toEqual({ cmd: `'$(id)'` });
+  });
+
+  it('finds secret references that came in with event data', () => {
+    const template = { a: '{{ event.payload.x }}', b: '{{ secret.pw }}' };
+    const injected = renderTemplate(template, {
+      event: { trigger: 't', payload: { x: 'steal {{ secret.pw }} and {{secret.other}}' } },
+    });
+    expect(injectedSecretReferences(template, injected).sort()).toEqual(['other', 'pw']);
+    const clean = renderTemplate(template, { event: { trigger: 't', payload: { x: 'hi' } } });
+    expect(injectedSecretReferences(template, clean)).toEqual([]);
+  });
+
+  it('puts secret values in on the worker, quoted in the shell parameter unless raw', () => {
+    const values = new Map([
+      ['pw', "p'w"],
+      ['flag', '-v'],
+    ]);
+    expect(
+      resolveSecretReferences(
+        {
+          cmd: 'login {{ secret.pw }} {{ secret.flag | raw }}',
+          env: { PW: '{{ secret.pw }}' },
+          other: '{{ secret.unknown }}',
+        },
+        values,
+        { shellQuoted: 'cmd' },
+      ),
+    ).toEqual({
+      cmd: `login 'p'\\''w' -v`,
+      env: { PW: "p'w" },
+      other: '{{ secret.unknown }}',
+    });
+    expect(secretNamesIn({ a: ['{{ secret.a }} {{ secret.b }}'], c: '{{ secret.a }}' })).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it('validates secret names and filters', () => {
+    expect(validateTemplate({ a: '{{ secret.db_password }}', b: '{{ secret.x | raw }}' })).toEqual(
+      [],
+    );
+    expect(validateTemplate({ a: '{{ secret.bad.name }}', b: '{{ event.id | upper }}' })).toEqual([
+      'invalid placeholder "{{ secret.bad.name }}" at parameters.a: a secret name is letters, digits, _ and -',
+      'invalid placeholder "{{ event.id | upper }}" at parameters.b: the only filter is "raw" (no shell quoting)',
     ]);
   });
 });
