@@ -29,7 +29,8 @@ export class FailedAuthThrottle implements OnApplicationShutdown {
   }
 
   async recordFailure(address: string): Promise<void> {
-    await this.storage.increment(address, WINDOW_MS, this.limit, WINDOW_MS, THROTTLER_NAME);
+    // The storage blocks once hits exceed its limit: the limit-th failure is the last one let by.
+    await this.storage.increment(address, WINDOW_MS, this.limit - 1, WINDOW_MS, THROTTLER_NAME);
   }
 
   onApplicationShutdown(): void {

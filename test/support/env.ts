@@ -11,8 +11,13 @@ export const TEST_ADMIN_KEY = `atn_${'test-admin-key-'.repeat(3)}`;
 export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 export const ADMIN_AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
-/** `headers` with the admin key added, unless they carry an Authorization of their own. */
+/**
+ * `headers` with the admin key added, unless they carry an Authorization of their own; an empty
+ * one means none at all.
+ */
 export function withAdminKey(headers: Record<string, string> = {}): Record<string, string> {
-  const own = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
-  return own ? headers : { ...ADMIN_AUTH, ...headers };
+  const own = Object.keys(headers).find((name) => name.toLowerCase() === 'authorization');
+  if (own === undefined) return { ...ADMIN_AUTH, ...headers };
+  if (headers[own] !== '') return headers;
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name !== own));
 }
