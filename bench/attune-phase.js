@@ -3,6 +3,7 @@
 // rule running core.noop, then webhooks (closed loop or fixed rate) until every execution
 // succeeded (attune-watch.js polls and reads the latencies from the rows).
 
+const { randomBytes } = require('node:crypto');
 const { mkdirSync, readdirSync } = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -60,6 +61,7 @@ async function runAttunePhase(config, run) {
     dropDatabase(config.pgAdminUrl, database.name),
   );
   const prefix = `attune-bench-${randomId()}`;
+  const adminKey = `atn_${randomBytes(32).toString('base64url')}`;
   const dropQueues = cleanup.add(`delete queues and exchanges ${prefix}.*`, () =>
     deleteBrokerObjects(config.amqpUrl, prefix, { exchanges: attuneExchanges(prefix) }),
   );
@@ -92,6 +94,8 @@ async function runAttunePhase(config, run) {
           INSTANCE_ID: `${prefix}-${spec.name}`,
           WORKER_NAME: `${prefix}-${spec.name}`,
           WORKER_CAPACITY: '200',
+          // Keys on, as a user runs it: every webhook is authenticated with this key.
+          ATTUNE_ADMIN_KEY: adminKey,
           ...run.appEnv,
         },
       });
@@ -100,7 +104,9 @@ async function runAttunePhase(config, run) {
     });
     await Promise.all(children.map((child) => waitReady(child)));
     const api = children[topology.findIndex((spec) => ['all', 'api'].includes(spec.roles))];
-    http = new HttpClient(`http://127.0.0.1:${api.port}`, config.concurrency);
+    http = new HttpClient(`http://127.0.0.1:${api.port}`, config.concurrency, {
+      authorization: `Bearer ${adminKey}`,
+    });
     await db.connect();
     await setUp(http, db, topology.filter((s) => ['all', 'worker'].includes(s.roles)).length);
 

@@ -7,10 +7,14 @@ const { Buffer } = require('node:buffer');
 const { URL } = require('node:url');
 
 class HttpClient {
-  /** @param {string} baseUrl @param {number} maxSockets */
-  constructor(baseUrl, maxSockets) {
+  /**
+   * @param {string} baseUrl @param {number} maxSockets
+   * @param {Record<string, string>} [headers] sent with every request (the API key)
+   */
+  constructor(baseUrl, maxSockets, headers = {}) {
     this.base = new URL(baseUrl);
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.headers = headers;
   }
 
   /**
@@ -30,8 +34,12 @@ class HttpClient {
           path,
           agent: this.agent,
           headers: payload
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-            : {},
+            ? {
+                ...this.headers,
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              }
+            : this.headers,
         },
         (response) => {
           const chunks = [];

@@ -67,25 +67,37 @@ export class AuthGuard implements CanActivate {
     private readonly throttle: FailedAuthThrottle,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the key is one seen in the last second (the hot path: no promise). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     // Message handlers run in the same app; they are not HTTP requests.
     if (context.getType() !== 'http') return true;
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
       context.getHandler(),
       context.getClass(),
     ]);
+    if (rule?.ownCredentials) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
     const response = http.getResponse<ServerResponse>();
-    if (rule?.ownCredentials) return true;
     const key = bearerToken(request);
-    const ticket = rule?.ticket ? request.query?.ticket : undefined;
     if (rule?.public && key === undefined) return true;
 
-    const address = clientAddress(request);
-    const retryAfter = this.throttle.retryAfterS(address);
+    const retryAfter = this.throttle.retryAfterS(clientAddress(request));
     if (retryAfter !== undefined) throw tooManyFailures(response, retryAfter);
+    const known = key === undefined ? undefined : this.keys.authenticateFromMemory(key);
+    if (known) return this.authorize(request, rule, known);
+    return this.authenticate(request, response, rule, key).then((principal) =>
+      this.authorize(request, rule, principal),
+    );
+  }
 
+  private async authenticate(
+    request: AuthenticatedRequest,
+    response: ServerResponse,
+    rule: AccessRule | undefined,
+    key: string | undefined,
+  ): Promise<Principal> {
+    const ticket = rule?.ticket ? request.query?.ticket : undefined;
     const principal =
       key !== undefined
         ? await this.keys.authenticate(key)
@@ -93,12 +105,19 @@ export class AuthGuard implements CanActivate {
           ? await this.keys.redeemTicket(ticket)
           : undefined;
     if (!principal) {
-      await this.throttle.recordFailure(address);
+      await this.throttle.recordFailure(clientAddress(request));
       throw unauthorized(response, refusal(key, ticket, rule));
     }
+    return principal;
+  }
+
+  private authorize(
+    request: AuthenticatedRequest,
+    rule: AccessRule | undefined,
+    principal: Principal,
+  ): boolean {
     request.principal = principal;
     if (rule?.public || rule?.anyKey) return true;
-
     const permission = rule?.permission ?? UNDECLARED_ROUTE_PERMISSION;
     const ref = rule?.ref ? refOf(request, rule.ref) : undefined;
     if (!principal.permissions.can(permission, ref)) {

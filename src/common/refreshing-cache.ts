@@ -56,6 +56,12 @@ export class RefreshingCache<K, V> {
     return this.reload(key);
   }
 
+  /** The value if it is fresh, without loading or waiting (undefined otherwise). */
+  peekFresh(key: K): V | undefined {
+    const entry = this.entries.get(key);
+    return entry && this.now() - entry.at < this.options.freshMs ? entry.value : undefined;
+  }
+
   invalidate(key: K): void {
     this.generation++;
     this.entries.delete(key);

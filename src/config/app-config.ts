@@ -53,6 +53,22 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** A comma list whose every entry passes `valid`; the first bad one is named. */
+const commaList = (valid: (entry: string) => boolean, problem: (entry: string) => string) =>
+  z
+    .string()
+    .trim()
+    .transform((value, context) => {
+      const entries = value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
+      const bad = entries.find((entry) => !valid(entry));
+      if (bad === undefined) return entries;
+      context.addIssue({ code: 'custom', message: problem(bad) });
+      return z.NEVER;
+    });
+
 const millisecondList = z
   .string()
   .trim()
@@ -100,44 +116,12 @@ const environmentSchema = z.object({
     .regex(API_KEY_PATTERN, 'must be atn_ followed by at least 32 letters, digits, - or _')
     .optional(),
   ATTUNE_SECRET_KEY: encryptionKey.optional(),
-  ATTUNE_SECRET_KEY_PREVIOUS: z
-    .string()
-    .trim()
-    .transform((value, context) => {
-      const keys = value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
-      for (const key of keys) {
-        if (!isEncryptionKey(key)) {
-          context.addIssue({ code: 'custom', message: ENCRYPTION_KEY_HINT });
-          return z.NEVER;
-        }
-      }
-      return keys;
-    })
-    .optional(),
+  ATTUNE_SECRET_KEY_PREVIOUS: commaList(isEncryptionKey, () => ENCRYPTION_KEY_HINT).optional(),
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters').optional(),
-  ALLOWED_ORIGINS: z
-    .string()
-    .trim()
-    .transform((value, context) => {
-      const origins = value
-        .split(',')
-        .map((part) => part.trim())
-        .filter(Boolean);
-      for (const origin of origins) {
-        if (!isOrigin(origin)) {
-          context.addIssue({
-            code: 'custom',
-            message: `has '${origin}', which is not an origin such as https://attune.example.com`,
-          });
-          return z.NEVER;
-        }
-      }
-      return origins;
-    })
-    .optional(),
+  ALLOWED_ORIGINS: commaList(
+    isOrigin,
+    (origin) => `has '${origin}', which is not an origin such as https://attune.example.com`,
+  ).optional(),
   HTTP_RUNNER_DENY: z
     .string()
     .default(DEFAULT_HTTP_RUNNER_DENY)

@@ -48,11 +48,13 @@ class RevealedSecrets {
   }
 
   add(values: readonly string[]): void {
+    if (values.length === 0) return;
     for (const value of values) this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
     this.list = [...this.counts.keys()];
   }
 
   remove(values: readonly string[]): void {
+    if (values.length === 0) return;
     for (const value of values) {
       const left = (this.counts.get(value) ?? 0) - 1;
       if (left > 0) this.counts.set(value, left);

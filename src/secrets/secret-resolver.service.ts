@@ -3,6 +3,12 @@ import { resolveSecretReferences, secretNamesIn } from '../domain/templating';
 import { isSealed, SecretCipher, SecretsDisabledError } from './secret-cipher';
 import { SecretStore } from './secret.store';
 
+export interface Revealed {
+  parameters: Record<string, unknown>;
+  /** The secret values now in the parameters, to mask wherever they show up. */
+  revealed: string[];
+}
+
 /** What a sealed secret value is bound to: its name, so a value copied elsewhere does not open. */
 export function secretContext(name: string): string {
   return `secret:${name}`;
@@ -23,13 +29,20 @@ export class SecretResolver {
     private readonly store: SecretStore,
   ) {}
 
-  async reveal(
-    parameters: Record<string, unknown>,
-    runner: string,
-  ): Promise<{ parameters: Record<string, unknown>; revealed: string[] }> {
+  /** At once when there is nothing to open (most actions): no promise on the hot path. */
+  reveal(parameters: Record<string, unknown>, runner: string): Revealed | Promise<Revealed> {
     const names = secretNamesIn(parameters);
     const sealedKeys = Object.keys(parameters).filter((key) => isSealed(parameters[key]));
     if (names.length === 0 && sealedKeys.length === 0) return { parameters, revealed: [] };
+    return this.open(parameters, runner, names, sealedKeys);
+  }
+
+  private async open(
+    parameters: Record<string, unknown>,
+    runner: string,
+    names: string[],
+    sealedKeys: string[],
+  ): Promise<Revealed> {
     const revealed: string[] = [];
     let opened = parameters;
     // References first: an opened sealed value is data and must not be read as a template.

@@ -89,3 +89,43 @@ describe('ROLES', () => {
     expect(() => parseRoles(raw)).toThrow(/valid roles: api, sensor, executor, worker, notifier/);
   });
 });
+
+describe('security settings', () => {
+  const key = Buffer.alloc(32, 1).toString('base64');
+
+  it('reads keys, origins and the deny list', () => {
+    const config = loadConfig({
+      ATTUNE_ADMIN_KEY: `atn_${'a'.repeat(40)}`,
+      ATTUNE_SECRET_KEY: key,
+      ATTUNE_SECRET_KEY_PREVIOUS: `${key}, ${Buffer.alloc(32, 2).toString('base64')}`,
+      ALLOWED_ORIGINS: 'https://a.example, http://localhost:3000',
+      HTTP_RUNNER_DENY: '10.0.0.0/8, 169.254.169.254',
+      METRICS_TOKEN: 'scrape-token-0123456789',
+    });
+    expect(config.auth).toMatchObject({
+      adminKey: `atn_${'a'.repeat(40)}`,
+      allowedOrigins: ['https://a.example', 'http://localhost:3000'],
+      metricsToken: 'scrape-token-0123456789',
+      failureLimit: 30,
+      webhookToleranceS: 300,
+    });
+    expect(config.secrets.previousKeys).toHaveLength(2);
+    expect(config.httpRunnerDeny).toEqual(['10.0.0.0/8', '169.254.169.254/32']);
+    expect(loadConfig({}).httpRunnerDeny).toEqual(['169.254.169.254/32', 'fd00:ec2::254/128']);
+  });
+
+  it.each([
+    ['ATTUNE_ADMIN_KEY', 'not-a-key'],
+    ['ATTUNE_ADMIN_KEY', 'atn_short'],
+    ['ATTUNE_SECRET_KEY', Buffer.alloc(16).toString('base64')],
+    ['ATTUNE_SECRET_KEY_PREVIOUS', `${key},nope`],
+    ['ALLOWED_ORIGINS', 'https://a.example/path'],
+    ['HTTP_RUNNER_DENY', '10.0.0.0/33'],
+    ['METRICS_TOKEN', 'short'],
+  ])('rejects %s=%s naming it, without echoing a key', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+    if (name !== 'ALLOWED_ORIGINS' && name !== 'HTTP_RUNNER_DENY') {
+      expect(() => loadConfig({ [name]: value })).not.toThrow(value);
+    }
+  });
+});

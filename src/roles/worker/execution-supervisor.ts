@@ -234,7 +234,8 @@ export class ExecutionSupervisor {
   ): Promise<RunOutcome> {
     let revealed: string[] = [];
     try {
-      const opened = await this.secrets.reveal(request.parameters!, runner.name);
+      const revealing = this.secrets.reveal(request.parameters!, runner.name);
+      const opened = revealing instanceof Promise ? await revealing : revealing;
       revealed = opened.revealed;
       revealedSecrets.add(revealed);
       const outcome = await runner.run({

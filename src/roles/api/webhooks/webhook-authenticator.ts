@@ -37,14 +37,24 @@ export class WebhookAuthenticator {
     this.toleranceS = config.auth.webhookToleranceS;
   }
 
-  async authorize(
+  /** Synchronous for a key (the hot path), a promise for a signature. */
+  authorize(
+    triggerRef: string,
+    trigger: TriggerInfo | undefined,
+    request: WebhookRequest,
+    response: ServerResponse,
+  ): void | Promise<void> {
+    // The guard checked a key that was sent; it has no say over signatures.
+    if (request.principal) return assertCan(request.principal, 'webhooks:send', triggerRef);
+    return this.checkSignature(triggerRef, trigger, request, response);
+  }
+
+  private async checkSignature(
     triggerRef: string,
     trigger: TriggerInfo | undefined,
     request: WebhookRequest,
     response: ServerResponse,
   ): Promise<void> {
-    // The guard checked a key that was sent; it has no say over signatures.
-    if (request.principal) return assertCan(request.principal, 'webhooks:send', triggerRef);
     const address = clientAddress(request);
     const retryAfter = this.throttle.retryAfterS(address);
     if (retryAfter !== undefined) throw tooManyFailures(response, retryAfter);

@@ -27,7 +27,8 @@ export class WebhooksService {
     response: ServerResponse,
   ): Promise<{ event_id: string }> {
     const trigger = await this.triggers.get(triggerRef);
-    await this.authenticator.authorize(triggerRef, trigger, request, response);
+    const signature = this.authenticator.authorize(triggerRef, trigger, request, response);
+    if (signature) await signature;
     if (!trigger) throw notFound('trigger', triggerRef);
     if (trigger.payloadSchema) {
       assertNoProblems(checkAgainst(trigger.payloadSchema, payload, 'payload'));
