@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { listPage, PaginationQueryDto } from '../roles/api/common/pagination';
 import { poolSql } from '../roles/api/common/sql';
+import { ADVISORY_LOCKS } from '../database/advisory-locks';
 
 export interface ApiKeyRow {
   id: string;
@@ -31,9 +32,6 @@ const COLUMNS = `id, name, hint, key_hash, role, expires_at, last_used_at, creat
 const INSERT_SQL = `INSERT INTO api_key (id, name, hint, key_hash, role, expires_at, created_by)
   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`;
 
-/** Serialises the first start's "no keys yet: make one" between processes starting together. */
-const FIRST_KEY_LOCK = 472_019_332;
-
 /** The api_key table: keys are stored by hash only; revoked keys stay, for the audit trail. */
 @Injectable()
 export class ApiKeyStore {
@@ -53,7 +51,7 @@ export class ApiKeyStore {
   /** Inserts `key` only if there is no key at all yet (one process wins when several start). */
   async insertIfNone(key: NewApiKey): Promise<boolean> {
     return this.db.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.firstAdminKey]);
       const [{ any }] = await manager.query<Array<{ any: boolean }>>(
         'SELECT EXISTS (SELECT 1 FROM api_key) AS any',
       );

@@ -7,6 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { backoffDelay, delay } from '../common/backoff';
 import { createDataSource } from './data-source';
 import { CorePackSeeder } from './core-pack.seeder';
+import { ADVISORY_LOCKS } from './advisory-locks';
 
 const statementNames = new Map<string, string>();
 
@@ -23,9 +24,6 @@ function statementName(sql: string): string | undefined {
   }
   return name;
 }
-
-/** Serialises migrations between processes that start together. */
-const MIGRATION_LOCK_KEY = 472_019_331;
 
 /**
  * Owns the PostgreSQL connection. It connects in the background with retries so the process
@@ -106,11 +104,13 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
-      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
       const applied = await this.dataSource.runMigrations({ transaction: 'each' });
       for (const migration of applied) this.logger.log(`applied migration ${migration.name}`);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+      await runner
+        .query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.migrations])
+        .catch(() => {});
       await runner.release();
     }
   }

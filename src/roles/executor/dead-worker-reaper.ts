@@ -8,9 +8,7 @@ import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service
 import { ExecutionRow } from '../../executions/execution-view';
 import { runWithCorrelation } from '../../logging/correlation';
 import { HEARTBEAT_MISSES_ALLOWED } from './worker-pool';
-
-/** Only one executor replica reaps at a time (transaction-scoped advisory lock). */
-const REAPER_LOCK_KEY = 472_019_332;
+import { ADVISORY_LOCKS } from '../../database/advisory-locks';
 
 const RETURNING = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
   rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
@@ -38,7 +36,7 @@ export class DeadWorkerReaper extends PeriodicTask {
     // manager.query answers [rows, count] for UPDATE … RETURNING (TypeORM), rows for SELECT.
     const rescued = await this.db.dataSource.transaction(async (manager) => {
       const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [
-        REAPER_LOCK_KEY,
+        ADVISORY_LOCKS.deadWorkerReaper,
       ]);
       if (!locked) return undefined;
       const [dead]: [Array<{ id: string; name: string }>] = await manager.query(
