@@ -18,7 +18,9 @@ export async function createKey(
     ...(expiresAt ? { expires_at: expiresAt.toISOString() } : {}),
   });
   if (response.status !== 201) {
-    throw new Error(`POST /api/v1/keys answered ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `POST /api/v1/keys answered ${response.status}: ${JSON.stringify(response.body)}`,
+    );
   }
   return { id: response.body.id, key: response.body.key };
 }
@@ -31,7 +33,9 @@ export async function createRole(
 ): Promise<void> {
   const response = await app.request('POST', '/api/v1/roles', { name, grants });
   if (response.status !== 201) {
-    throw new Error(`POST /api/v1/roles answered ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(
+      `POST /api/v1/roles answered ${response.status}: ${JSON.stringify(response.body)}`,
+    );
   }
 }
 
