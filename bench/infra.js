@@ -103,7 +103,7 @@ async function deleteBrokerObjects(amqpUrl, prefix, known = {}) {
   return queues.length;
 }
 
-/** The exchanges an Attune MQ_PREFIX owns (DESIGN.md, message topology). */
+/** The exchanges an Attune MQ_PREFIX owns (docs/architecture.md, topology). */
 function attuneExchanges(prefix) {
   return ['events', 'executions', 'notifications', 'dlx'].map((name) => `${prefix}.${name}`);
 }

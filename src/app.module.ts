@@ -1,28 +1,16 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { RoleName } from './config/roles';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { MetricsModule } from './metrics/metrics.module';
-import { ApiModule } from './roles/api/api.module';
-import { ExecutorModule } from './roles/executor/executor.module';
-import { NotifierModule } from './roles/notifier/notifier.module';
-import { SensorModule } from './roles/sensor/sensor.module';
-import { WorkerModule } from './roles/worker/worker.module';
+import { messagingNeedsOf, ROLE_TABLE } from './roles/role-table';
 import { SecretsModule } from './secrets/secrets.module';
-
-const ROLE_MODULES: Record<RoleName, Type> = {
-  api: ApiModule,
-  sensor: SensorModule,
-  executor: ExecutorModule,
-  worker: WorkerModule,
-  notifier: NotifierModule,
-};
+import { StoresModule } from './stores/stores.module';
 
 /** The root module imports only the modules of the roles this process runs. */
 @Module({})
@@ -35,12 +23,13 @@ export class AppModule {
         LoggingModule.forRoot(config),
         MetricsModule,
         DatabaseModule,
-        MessagingModule.forRoot(config),
+        StoresModule,
+        MessagingModule.forRoot(config, messagingNeedsOf(config.roles)),
         HealthModule,
         AuthModule,
         AuditModule,
         SecretsModule,
-        ...config.roles.map((role) => ROLE_MODULES[role]),
+        ...config.roles.map((role) => ROLE_TABLE[role].module),
       ],
     };
   }

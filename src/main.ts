@@ -15,7 +15,15 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const app = await startApp(config);
+  let app;
+  try {
+    app = await startApp(config);
+  } catch (error) {
+    // A process that cannot run what its roles need (handlers that do not fit the consumers, a
+    // port in use) stops with the reason on one line.
+    process.stderr.write(`attune: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   const logger = new Logger('Main');
   logger.log(`attune up with roles ${config.roles.join(',')} on port ${config.http.port}`);
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { actorOf, Principal } from '../auth/principal';
 import { currentCorrelation } from '../logging/correlation';
-import { AuditStore } from './audit.store';
+import { AuditStore } from '../stores/audit.store';
 
 /** Writes who did what, with the request's correlation id, after each change is made. */
 @Injectable()

@@ -12,7 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Permission } from '../domain/permissions';
-import { ApiErrorBody } from '../roles/api/common/api-errors';
+import { ApiErrorBody } from '../common/errors';
 import type { Principal } from './principal';
 
 /** Where a route's ref is, for a permission scoped to refs. */

@@ -3,11 +3,11 @@ import { DEFINITION_FRESHNESS, RefreshingCache } from '../common/refreshing-cach
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BUILT_IN_GRANTS, Grant, isBuiltInRole, Permissions } from '../domain/permissions';
-import { AccessRoleStore } from './access-role.store';
+import { AccessRoleStore } from '../stores/access-role.store';
 import { API_KEY_PATTERN, hashApiKey } from './api-key';
-import { ApiKeyStore } from './api-key.store';
+import { ApiKeyStore } from '../stores/api-key.store';
 import { Principal } from './principal';
-import { StreamTicketStore } from './stream-ticket.store';
+import { StreamTicketStore } from '../stores/stream-ticket.store';
 
 /** The environment's admin key has no row; this is its name in logs, 403s and audit rows. */
 export const ADMIN_KEY_NAME = 'ATTUNE_ADMIN_KEY';

@@ -11,10 +11,10 @@ import { APP_CONFIG } from '../config/config.module';
 import { AuditTrail } from '../audit/audit-trail.service';
 import { DatabaseService } from '../database/database.service';
 import { isBuiltInRole } from '../domain/permissions';
-import { conflict, InvalidInputException } from '../roles/api/common/api-errors';
-import { AccessRoleStore } from './access-role.store';
+import { conflict, InvalidInputException } from '../common/errors';
+import { AccessRoleStore } from '../stores/access-role.store';
 import { apiKeyHint, generateApiKey, hashApiKey } from './api-key';
-import { ApiKeyRow, ApiKeyStore } from './api-key.store';
+import { ApiKeyRow, ApiKeyStore } from '../stores/api-key.store';
 import { actorOf, Principal } from './principal';
 
 /** A key as it is listed: never the key, never its hash. */

@@ -4,7 +4,7 @@ import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/
 import { Caller, Requires } from './access.decorators';
 import { hashApiKey } from './api-key';
 import type { Principal } from './principal';
-import { StreamTicketStore } from './stream-ticket.store';
+import { StreamTicketStore } from '../stores/stream-ticket.store';
 
 /** How long a ticket may wait for its stream. */
 export const STREAM_TICKET_TTL_MS = 60_000;

@@ -10,6 +10,7 @@ import { DatabaseModule } from '../database/database.module';
 import { DatabaseService } from '../database/database.service';
 import { SecretRotation } from '../secrets/secret-rotation.service';
 import { SecretsModule } from '../secrets/secrets.module';
+import { StoresModule } from '../stores/stores.module';
 import { isUuid } from '../common/uuid';
 import { CliError, Out, parseOptions, withTimeout } from './cli-support';
 
@@ -26,7 +27,14 @@ export async function runAccessCommand(
   out: Out,
 ): Promise<number> {
   @Module({
-    imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, AuditModule, SecretsModule],
+    imports: [
+      ConfigModule.forRoot(config),
+      DatabaseModule,
+      StoresModule,
+      AuthModule,
+      AuditModule,
+      SecretsModule,
+    ],
     providers: [KeysService, SecretRotation],
   })
   class AccessCliModule {}

@@ -7,6 +7,7 @@ import { DeadLetterAdmin, TopologyAdmin } from '../messaging/messaging.port';
 import { BrokerConnection } from '../messaging/rabbitmq/broker-connection';
 import { reportIsHealthy, TopologyReport } from '../messaging/topology-report';
 import { MetricsModule } from '../metrics/metrics.module';
+import { messagingNeedsOf } from '../roles/role-table';
 import { CliError, Out, withTimeout } from './cli-support';
 
 /** `attune topology apply|verify` and `attune dlq list|peek|replay`, against the broker. */
@@ -16,7 +17,11 @@ export async function runMessagingCommand(
   out: Out,
 ): Promise<number> {
   @Module({
-    imports: [ConfigModule.forRoot(config), MetricsModule, MessagingModule.forRoot(config)],
+    imports: [
+      ConfigModule.forRoot(config),
+      MetricsModule,
+      MessagingModule.forRoot(config, messagingNeedsOf(config.roles)),
+    ],
   })
   class MessagingCliModule {}
 

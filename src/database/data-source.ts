@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 /** Pool size: enough for every consumer's prefetch to keep statements in flight. */
@@ -11,11 +10,14 @@ const POOL_SIZE = 20;
  */
 const IDLE_CONNECTION_MS = 300_000;
 
+/**
+ * TypeORM owns the connection pool, transactions and migrations; the stores hold the SQL
+ * (no entities: the schema is the migrations, rows are the stores' interfaces; decision 011).
+ */
 export function createDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsTransactionMode: 'each',

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
-import { DataSource, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig, redactUrl } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { backoffDelay, delay } from '../common/backoff';
 import { createDataSource } from './data-source';
-import { CorePackSeeder } from './core-pack.seeder';
+import { inTransaction, ping, poolSql, sessionLock, sessionUnlock, Sql } from '../stores/sql';
 import { ADVISORY_LOCKS } from './advisory-locks';
 
 const statementNames = new Map<string, string>();
@@ -38,16 +38,22 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
   private isReadyFlag = false;
   private lastError: string | undefined = 'not connected yet';
+  private readonly startupSteps: Array<(sql: Sql) => Promise<void>> = [];
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly seeder: CorePackSeeder,
-  ) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.dataSource = createDataSource(config.database.url);
   }
 
   onModuleInit(): void {
     void this.connectWithRetry();
+  }
+
+  /**
+   * Work that must be done before the database counts as ready (the core pack), each step in a
+   * transaction, after migrations. Register from a constructor: connecting starts at module init.
+   */
+  addStartupStep(step: (sql: Sql) => Promise<void>): void {
+    this.startupSteps.push(step);
   }
 
   whenReady(): Promise<void> {
@@ -63,8 +69,9 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     return this.isReadyFlag ? undefined : this.lastError;
   }
 
-  repository<T extends ObjectLiteral>(entity: EntityTarget<T>): Repository<T> {
-    return this.dataSource.getRepository(entity);
+  /** Answers whether PostgreSQL answers (readiness). */
+  async ping(): Promise<void> {
+    await ping(poolSql(this));
   }
 
   /**
@@ -85,7 +92,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       try {
         if (!this.dataSource.isInitialized) await this.dataSource.initialize();
         if (this.config.database.migrateOnStart) await this.migrate();
-        await this.seeder.seed(this.dataSource);
+        for (const step of this.startupSteps) await inTransaction(this, step);
         this.isReadyFlag = true;
         this.lastError = undefined;
         this.logger.log(`connected to PostgreSQL at ${address}`);
@@ -102,15 +109,17 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
 
   private async migrate(): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
+    // The lock is the session's: it must be taken and released on this one connection.
+    const sql: Sql = {
+      rows: async (text, params) => (await runner.query(text, params, true)).records,
+    };
     try {
       await runner.connect();
-      await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
+      await sessionLock(sql, ADVISORY_LOCKS.migrations);
       const applied = await this.dataSource.runMigrations({ transaction: 'each' });
       for (const migration of applied) this.logger.log(`applied migration ${migration.name}`);
     } finally {
-      await runner
-        .query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.migrations])
-        .catch(() => {});
+      await sessionUnlock(sql, ADVISORY_LOCKS.migrations).catch(() => {});
       await runner.release();
     }
   }

@@ -1,5 +1,12 @@
 /** The built-in `core` pack: registered idempotently at start so every deployment has it. */
 
+/** The built-in pack is seeded at start-up and would be overwritten there: keep it read-only. */
+const CORE_PACK = 'core.';
+
+export function isCoreRef(ref: string): boolean {
+  return ref.startsWith(CORE_PACK);
+}
+
 export const RUNNERS = ['shell', 'http', 'echo', 'noop', 'sleep', 'ask'] as const;
 export type RunnerName = (typeof RUNNERS)[number];
 

@@ -62,10 +62,6 @@ const SOURCES: Readonly<Record<ExecutionStatus, readonly ExecutionStatus[]>> = O
   ) as Record<ExecutionStatus, readonly ExecutionStatus[]>,
 );
 
-export function isExecutionStatus(x: unknown): x is ExecutionStatus {
-  return typeof x === 'string' && (EXECUTION_STATUSES as readonly string[]).includes(x);
-}
-
 export function isTerminal(status: ExecutionStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
@@ -83,11 +79,6 @@ export function classifyTransition(from: ExecutionStatus, to: ExecutionStatus): 
 // Statuses from which `to` may be entered. A copy, so callers cannot corrupt the shared table.
 export function sourcesOf(to: ExecutionStatus): ExecutionStatus[] {
   return [...(SOURCES[to] ?? [])];
-}
-
-// Statuses that `from` may move to (empty for terminal statuses).
-export function targetsOf(from: ExecutionStatus): ExecutionStatus[] {
-  return [...(TRANSITIONS[from] ?? [])];
 }
 
 export class IllegalTransitionError extends Error {

@@ -67,10 +67,6 @@ export const MESSAGE_SCHEMAS = {
   }),
   ExecutionStatusChanged: z.object({
     execution_id: uuid,
-    /** The action and timestamps, so the change can be announced without reading the row. */
-    action: z.string().optional(),
-    created_at: isoTime.optional(),
-    scheduled_at: isoTime.nullable().optional(),
     status: executionStatus,
     attempt: z.number().int().min(1),
     worker_id: uuid.optional(),

@@ -17,15 +17,6 @@ export function latestTick(config: TimerConfig, now: Date): Date {
   return new Date(Math.floor(now.getTime() / interval) * interval);
 }
 
-/** The tick after `now` (to know how long a timer may sleep). */
-export function nextTick(config: TimerConfig, now: Date): Date {
-  if ('cron' in config) {
-    return CronExpressionParser.parse(config.cron, { currentDate: now }).next().toDate();
-  }
-  const interval = config.interval_ms;
-  return new Date((Math.floor(now.getTime() / interval) + 1) * interval);
-}
-
 /**
  * Whether a tick is still worth firing: a sensor that was down does not replay every tick it
  * missed, it fires the latest one only if it is recent.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFINITION_FRESHNESS, RefreshingCache } from '../common/refreshing-cache';
 import { DEFAULT_ACTION_TIMEOUT_MS } from '../domain/core-pack';
-import { DatabaseService } from '../database/database.service';
+import { ActionStore } from '../stores/action.store';
 import { isSealed, SecretCipher, SecretsDisabledError } from '../secrets/secret-cipher';
 import { SEALED_PARAMETER_CONTEXT } from '../secrets/secret-resolver.service';
 import { secretNamesIn } from '../domain/templating';
@@ -30,7 +30,7 @@ export class ActionCatalog {
   );
 
   constructor(
-    private readonly db: DatabaseService,
+    private readonly actions: ActionStore,
     private readonly cipher: SecretCipher,
   ) {}
 
@@ -39,18 +39,7 @@ export class ActionCatalog {
   }
 
   private async load(ref: string): Promise<ActionInfo | undefined> {
-    const [row] = await this.db.query<{
-      ref: string;
-      runner: string;
-      parameters_schema: object | null;
-      defaults: Record<string, unknown> | null;
-      timeout_ms: number | null;
-      retry_on_worker_loss: boolean;
-    }>(
-      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss
-         FROM action WHERE ref = $1`,
-      [ref],
-    );
+    const row = await this.actions.catalogEntry(ref);
     return row
       ? {
           ref: row.ref,

@@ -9,7 +9,7 @@ import {
   TransitionFields,
   TransitionGuard,
   TransitionOutcome,
-} from './execution.store';
+} from '../stores/execution.store';
 import { ExecutionRow } from './execution-view';
 import { NotificationSender } from './notification-sender';
 import { iso } from '../common/iso';

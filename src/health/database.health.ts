@@ -17,7 +17,7 @@ export class DatabaseHealthIndicator {
     if (reason) return session.down({ message: reason });
     try {
       await Promise.race([
-        this.database.query('SELECT 1'),
+        this.database.ping(),
         new Promise((_, reject) =>
           setTimeout(
             () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),

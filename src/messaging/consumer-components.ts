@@ -14,6 +14,8 @@ export interface ConsumerComponent {
   name: string;
   /** The queue set it reads. */
   queues: (topology: Topology, instance: string) => ConsumerQueues;
+  /** The message types routed to its queue: each needs exactly one handler (checked at start). */
+  handles: MessageType[];
   /** Its instance id (and so its queue) is only known at run time: see bindInstance. */
   instanceBoundAtRunTime?: boolean;
   /** A named channel with its own prefetch (the worker's equals its capacity). */
@@ -25,27 +27,33 @@ export const CONSUMERS = {
     role: 'executor',
     name: 'enforcement',
     queues: (t: Topology) => t.events,
+    handles: ['EventCreated'],
   },
   scheduler: {
     role: 'executor',
     name: 'scheduler',
     queues: (t: Topology) => t.executions,
+    handles: ['ExecutionRequested'],
   },
   executionManager: {
     role: 'executor',
     name: 'execution-manager',
     queues: (t: Topology) => t.executionStatus,
+    handles: ['ExecutionStatusChanged', 'ExecutionCompleted', 'InquiryCreated', 'InquiryResponded'],
   },
   deadLetters: {
     role: 'executor',
     name: 'dead-letters',
     queues: (t: Topology) => t.workerDeadLetters,
+    // What worker queues dead-letter: what they are sent.
+    handles: ['ExecutionRequested', 'ExecutionCancelRequested'],
   },
   /** Its instance is the worker id, known once the worker has registered. */
   workerExecutions: {
     role: 'worker',
     name: 'executions',
     queues: (t: Topology, workerId: string) => t.workerQueue(workerId),
+    handles: ['ExecutionRequested', 'ExecutionCancelRequested'],
     instanceBoundAtRunTime: true,
     channel: 'worker',
   },
@@ -53,11 +61,20 @@ export const CONSUMERS = {
     role: 'notifier',
     name: 'notifications',
     queues: (t: Topology, instanceId: string) => t.notifierQueue(instanceId),
+    handles: ['NotificationCreated'],
   },
 } satisfies Record<string, ConsumerComponent>;
 
-/** Injection token: the components a transport may run (those with handlers are started). */
-export const CONSUMER_COMPONENTS = Symbol('CONSUMER_COMPONENTS');
+/** What a process needs of messaging, from the role table (src/roles/role-table.ts). */
+export interface MessagingNeeds {
+  /** The consumer components this process runs. */
+  consumers: ConsumerComponent[];
+  /** The fixed queue sets it declares: those it consumes and those it publishes into. */
+  declares: (topology: Topology) => ConsumerQueues[];
+}
+
+/** Injection token of this process's MessagingNeeds. */
+export const MESSAGING_NEEDS = Symbol('MESSAGING_NEEDS');
 
 export function componentKey(component: ConsumerComponent): string {
   return `${component.role}.${component.name}`;

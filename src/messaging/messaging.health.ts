@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { AttuneTransportServer } from './rabbitmq/consumer-server';
+import { RabbitTransportServer } from './rabbitmq/rabbit-transport.server';
 import { BrokerConnection } from './rabbitmq/broker-connection';
 import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
 
@@ -10,7 +10,7 @@ export class MessagingHealthIndicator {
   constructor(
     private readonly broker: BrokerConnection,
     private readonly topologyAdmin: RabbitTopologyAdmin,
-    private readonly consumers: AttuneTransportServer,
+    private readonly consumers: RabbitTransportServer,
     private readonly health: HealthIndicatorService,
   ) {}
 

@@ -7,7 +7,8 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { CONSUMER_COMPONENTS, CONSUMERS, ConsumerComponent } from './consumer-components';
+import { MESSAGING_NEEDS, MessagingNeeds } from './consumer-components';
+import { MessageDispatcher } from './consumer-runtime/message-dispatcher';
 import {
   ConsumerControl,
   DeadLetterAdmin,
@@ -15,7 +16,9 @@ import {
   TopologyAdmin,
 } from './messaging.port';
 import { BrokerConnection } from './rabbitmq/broker-connection';
-import { AttuneTransportServer } from './rabbitmq/consumer-server';
+import { RabbitConsumers } from './rabbitmq/rabbit-consumers';
+import { RabbitFailureRouter } from './rabbitmq/rabbit-failure-router';
+import { RabbitTransportServer } from './rabbitmq/rabbit-transport.server';
 import { RabbitDeadLetterAdmin } from './rabbitmq/rabbit-dead-letter-admin';
 import { RabbitPublisher } from './rabbitmq/rabbit-publisher';
 import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
@@ -35,32 +38,32 @@ class MessagingStarter implements OnModuleInit {
 @Global()
 @Module({})
 export class MessagingModule {
-  /** `components` defaults to Attune's own consumer components (tests add probes). */
-  static forRoot(
-    config: AppConfig,
-    components: ConsumerComponent[] = Object.values(CONSUMERS),
-  ): DynamicModule {
+  /** `needs`: what the process's roles consume and declare (the role table; tests add probes). */
+  static forRoot(config: AppConfig, needs: MessagingNeeds): DynamicModule {
     return {
       module: MessagingModule,
       providers: [
-        { provide: CONSUMER_COMPONENTS, useValue: components },
+        { provide: MESSAGING_NEEDS, useValue: needs },
         { provide: Topology, useValue: new Topology(config.messaging) },
         BrokerConnection,
         TopologyManager,
         RabbitTopologyAdmin,
         RabbitPublisher,
         RabbitDeadLetterAdmin,
-        AttuneTransportServer,
+        MessageDispatcher,
+        RabbitFailureRouter,
+        RabbitConsumers,
+        RabbitTransportServer,
         MessagingStarter,
         { provide: TopologyAdmin, useExisting: RabbitTopologyAdmin },
         { provide: MessagePublisher, useExisting: RabbitPublisher },
         { provide: DeadLetterAdmin, useExisting: RabbitDeadLetterAdmin },
-        { provide: ConsumerControl, useExisting: AttuneTransportServer },
+        { provide: ConsumerControl, useExisting: RabbitTransportServer },
       ],
       exports: [
         Topology,
         BrokerConnection,
-        AttuneTransportServer,
+        RabbitTransportServer,
         RabbitTopologyAdmin,
         TopologyAdmin,
         MessagePublisher,
@@ -74,7 +77,7 @@ export class MessagingModule {
 /** Plugs the Attune transport into a Nest app; call before app.startAllMicroservices(). */
 export function connectMessageConsumers(app: INestApplication): void {
   app.connectMicroservice(
-    { strategy: app.get(AttuneTransportServer) },
+    { strategy: app.get(RabbitTransportServer) },
     { inheritAppConfig: false },
   );
 }

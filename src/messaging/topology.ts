@@ -67,8 +67,9 @@ export class Topology {
       { exchange: this.exchanges.executions.name, routingKey: ROUTING_KEYS.executionStatus },
     ]);
 
-    // DESIGN names this queue `worker.executions.dlq`; it carries the prefix here like every
-    // other name so two deployments sharing a broker never read each other's dead letters.
+    // Named `worker.executions.dlq` in the topology contract; it carries the prefix here like every
+    // other name so two deployments sharing a broker never read each other's dead letters
+    // (decision 002).
     const workerDlq = this.deadLetterQueueFor(this.workerDeadLetterSource);
     this.workerDeadLetters = {
       main: workerDlq,

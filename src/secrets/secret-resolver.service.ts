@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { resolveSecretReferences, secretNamesIn } from '../domain/templating';
 import { isSealed, SecretCipher, SecretsDisabledError } from './secret-cipher';
-import { SecretStore } from './secret.store';
+import { SecretStore } from '../stores/secret.store';
 
 export interface Revealed {
   parameters: Record<string, unknown>;

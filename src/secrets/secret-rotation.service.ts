@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '../database/database.service';
 import { webhookSecretContext } from '../roles/api/webhooks/webhook-signature';
 import { isSealed, SecretCipher, sealedKeyId } from './secret-cipher';
 import { SEALED_PARAMETER_CONTEXT, secretContext } from './secret-resolver.service';
-import { SecretStore } from './secret.store';
+import { ExecutionStore } from '../stores/execution.store';
+import { SecretStore } from '../stores/secret.store';
+import { TriggerStore } from '../stores/trigger.store';
 
 const BATCH = 500;
 
@@ -23,9 +24,10 @@ export interface RotationReport {
 @Injectable()
 export class SecretRotation {
   constructor(
-    private readonly db: DatabaseService,
     private readonly cipher: SecretCipher,
     private readonly secrets: SecretStore,
+    private readonly triggers: TriggerStore,
+    private readonly executions: ExecutionStore,
   ) {}
 
   async rotate(progress: (line: string) => void = () => {}): Promise<RotationReport> {
@@ -37,16 +39,13 @@ export class SecretRotation {
       report.secrets++;
     }
     progress(`secrets re-sealed: ${report.secrets}`);
-    const triggers = await this.db.query<{ ref: string; webhook_secret_sealed: string }>(
-      'SELECT ref, webhook_secret_sealed FROM trigger WHERE webhook_secret_sealed IS NOT NULL',
-    );
-    for (const trigger of triggers) {
+    for (const trigger of await this.triggers.withWebhookSecrets()) {
       if (sealedKeyId(trigger.webhook_secret_sealed) === keyId) continue;
       const context = webhookSecretContext(trigger.ref);
-      await this.db.query('UPDATE trigger SET webhook_secret_sealed = $2 WHERE ref = $1', [
+      await this.triggers.setWebhookSecret(
         trigger.ref,
         this.cipher.reseal(trigger.webhook_secret_sealed, context),
-      ]);
+      );
       report.webhookSecrets++;
     }
     progress(`webhook secrets re-sealed: ${report.webhookSecrets}`);
@@ -59,11 +58,7 @@ export class SecretRotation {
     let after = '00000000-0000-0000-0000-000000000000';
     let count = 0;
     for (;;) {
-      const rows = await this.db.query<{ id: string; parameters: Record<string, unknown> }>(
-        `SELECT id, parameters FROM execution
-          WHERE id > $1 AND parameters::text LIKE '%atn-sealed:v1:%' ORDER BY id LIMIT $2`,
-        [after, BATCH],
-      );
+      const rows = await this.executions.withSealedParameters(after, BATCH);
       if (rows.length === 0) return count;
       for (const row of rows) {
         const stale = Object.entries(row.parameters).filter(
@@ -74,10 +69,7 @@ export class SecretRotation {
         for (const [name, value] of stale) {
           parameters[name] = this.cipher.reseal(value as string, SEALED_PARAMETER_CONTEXT);
         }
-        await this.db.query('UPDATE execution SET parameters = $2 WHERE id = $1', [
-          row.id,
-          JSON.stringify(parameters),
-        ]);
+        await this.executions.replaceParameters(row.id, parameters);
         count++;
       }
       after = rows[rows.length - 1].id;

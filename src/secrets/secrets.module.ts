@@ -3,7 +3,6 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { SecretCipher } from './secret-cipher';
 import { SecretResolver } from './secret-resolver.service';
-import { SecretStore } from './secret.store';
 
 /** The cipher under ATTUNE_SECRET_KEY, the secret table and the worker's resolver. */
 @Global()
@@ -15,9 +14,8 @@ import { SecretStore } from './secret.store';
       useFactory: (config: AppConfig) =>
         new SecretCipher(config.secrets.key, config.secrets.previousKeys),
     },
-    SecretStore,
     SecretResolver,
   ],
-  exports: [SecretCipher, SecretStore, SecretResolver],
+  exports: [SecretCipher, SecretResolver],
 })
 export class SecretsModule {}

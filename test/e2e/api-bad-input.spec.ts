@@ -10,7 +10,7 @@ import {
   send,
   startApiSuite,
   stopApiSuite,
-} from './api-fixtures';
+} from '../support/api-suite';
 
 /** Fixture ids, known when the table below is built. */
 const succeededId = randomUUID();

@@ -4,7 +4,7 @@ import { AMQP_URL } from '../support/env';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
 import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait-for';
-import { send } from './api-fixtures';
+import { send } from '../support/api-suite';
 
 // The API reaches RabbitMQ through a proxy the test can cut: an unconfirmed publish is a 503
 // that says why, never a 500 or a 202 for a message that was not sent.

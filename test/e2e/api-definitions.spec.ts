@@ -1,4 +1,4 @@
-import { ApiSuite, send, startApiSuite, stopApiSuite } from './api-fixtures';
+import { ApiSuite, send, startApiSuite, stopApiSuite } from '../support/api-suite';
 
 describe('api: triggers, actions, rules and sensors by ref', () => {
   let suite: ApiSuite;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { withChannel } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
-import { ApiSuite, queueDepths, send, startApiSuite, stopApiSuite } from './api-fixtures';
+import { ApiSuite, queueDepths, send, startApiSuite, stopApiSuite } from '../support/api-suite';
 
 // ROLES=api only, so a replayed message stays visible in the queue it was sent back to.
 describe('api: dead-letter queues (api only)', () => {

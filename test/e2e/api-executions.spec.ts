@@ -9,7 +9,7 @@ import {
   send,
   startApiSuite,
   stopApiSuite,
-} from './api-fixtures';
+} from '../support/api-suite';
 
 const envelopeOf = (message: ConsumeMessage) => JSON.parse(message.content.toString());
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExchangeTap } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
-import { ApiSuite, send, startApiSuite, stopApiSuite } from './api-fixtures';
+import { ApiSuite, send, startApiSuite, stopApiSuite } from '../support/api-suite';
 
 // With the executor in the process, the enforcement processor consumes EventCreated and stores
 // the event; the API itself never writes on the webhook path.

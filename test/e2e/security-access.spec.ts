@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SseFeed, WsFeed } from '../support/live-feeds';
 import { bearer, createKey, createRole, plainRequest } from '../support/keys';
 import { waitFor } from '../support/wait-for';
-import { ApiSuite, startApiSuite, stopApiSuite } from './api-fixtures';
+import { ApiSuite, startApiSuite, stopApiSuite } from '../support/api-suite';
 
 type Operation = { method: string; path: string };
 

@@ -1,5 +1,5 @@
 import { waitFor } from '../support/wait-for';
-import { ApiSuite, startApiSuite, stopApiSuite } from './api-fixtures';
+import { ApiSuite, startApiSuite, stopApiSuite } from '../support/api-suite';
 
 /** Event data is data: whatever a webhook sends, no command it names runs. */
 describe('security: templating is safe by default (all-in-one)', () => {

@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { attuneSignature } from '../../src/roles/api/webhooks/webhook-signature';
+import { attuneSignature } from '../support/webhook-signing';
 import { bearer, createKey, createRole, plainRequest } from '../support/keys';
 import { ExchangeTap } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
-import { ApiSuite, startApiSuite, stopApiSuite } from './api-fixtures';
+import { ApiSuite, startApiSuite, stopApiSuite } from '../support/api-suite';
 
 const SECRET = 'whsec-0123456789abcdef-signing';
 

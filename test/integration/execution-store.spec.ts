@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/app-config';
 import { CorePackSeeder } from '../../src/database/core-pack.seeder';
 import { DatabaseService } from '../../src/database/database.service';
-import { ExecutionStore } from '../../src/executions/execution.store';
+import { ExecutionStore } from '../../src/stores/execution.store';
 import { TestDatabase } from '../support/database';
 
 // The execution store against a real PostgreSQL: transitions asked for in the same turn.
@@ -29,8 +29,8 @@ describe('ExecutionStore transitions', () => {
     await testDb.create();
     db = new DatabaseService(
       loadConfig({ DATABASE_URL: testDb.url, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' }),
-      new CorePackSeeder(),
     );
+    new CorePackSeeder(db);
     db.onModuleInit();
     await db.whenReady();
     store = new ExecutionStore(db);
@@ -126,5 +126,21 @@ describe('ExecutionStore transitions', () => {
       { applied: false, reason: 'stale', current: 'scheduled' },
       expect.objectContaining({ applied: true }),
     ]);
+  });
+
+  it('applies a transition guarded by its starting status only from that status', async () => {
+    const scheduled = await newExecution();
+    await store.transition(scheduled, 'scheduled', { workerId });
+    const running = await newExecution();
+    await store.transition(running, 'scheduled', { workerId });
+    await store.transition(running, 'running', {}, { workerId });
+
+    const [fromScheduled, fromRunning] = await Promise.all([
+      store.transition(scheduled, 'failed', { error: 'expired' }, { from: 'scheduled' }),
+      store.transition(running, 'failed', { error: 'expired' }, { from: 'scheduled' }),
+    ]);
+    expect(fromScheduled).toMatchObject({ applied: true, row: { status: 'failed' } });
+    expect(fromRunning).toEqual({ applied: false, reason: 'stale', current: 'running' });
+    expect((await store.get(running))?.status).toBe('running');
   });
 });

@@ -34,6 +34,7 @@ const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
 const probeA: ConsumerComponent = {
   role: 'executor',
   name: 'probe-a',
+  handles: ['EventCreated'],
   queues: (t: Topology) =>
     t.retriedQueue(`${t.prefix}.probe-a.queue`, [
       { exchange: t.exchanges.events.name, routingKey: 'event.probe.a' },
@@ -42,6 +43,7 @@ const probeA: ConsumerComponent = {
 const probeB: ConsumerComponent = {
   role: 'executor',
   name: 'probe-b',
+  handles: ['EventCreated'],
   queues: (t: Topology) =>
     t.retriedQueue(`${t.prefix}.probe-b.queue`, [
       { exchange: t.exchanges.events.name, routingKey: 'event.probe.b' },
@@ -144,7 +146,7 @@ describe('messaging on the real broker', () => {
     await db.drop();
   });
 
-  it('declares the topology of DESIGN.md, and applying it again is a silent no-op', async () => {
+  it('declares the topology of docs/architecture.md, and applying it again is a silent no-op', async () => {
     const first = await cli('topology', 'apply');
     const second = await cli('topology', 'apply');
     expect(first.code).toBe(0);

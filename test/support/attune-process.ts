@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_ADMIN_KEY, TEST_SECRET_KEY, withAdminKey } from './env';
+import { TEST_ADMIN_KEY, TEST_SECRET_KEY } from './env';
+import { httpRequest } from './http';
 import { waitFor } from './wait-for';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -105,20 +106,9 @@ export class AttuneProcess {
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; body: T }> {
-    const sent = withAdminKey(headers);
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers: body === undefined ? sent : { 'content-type': 'application/json', ...sent },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      // not JSON (metrics, say)
-    }
-    return { status: response.status, body: parsed as T };
+    const options = typeof body === 'string' ? { raw: body, headers } : { json: body, headers };
+    const { status, body: parsed } = await httpRequest(this.url, method, path, options);
+    return { status, body: parsed as T };
   }
 
   /** Log lines parsed as JSON (lines that are not JSON are skipped). */

@@ -1,4 +1,5 @@
 import { AttuneProcess } from './attune-process';
+import { httpRequest, HttpAnswer } from './http';
 
 /** Authorization for a key. */
 export function bearer(key: string): Record<string, string> {
@@ -40,31 +41,12 @@ export async function createRole(
 }
 
 /** A request with only the headers given (the other helpers add the admin key). */
-export async function plainRequest(
+export function plainRequest(
   app: AttuneProcess,
   method: string,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<{ status: number; body: any; headers: Headers }> {
-  const controller = new AbortController();
-  const response = await fetch(`${app.url}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: controller.signal,
-  });
-  // An answered stream (SSE) would never end: its status is all a test needs.
-  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
-    controller.abort();
-    return { status: response.status, body: undefined, headers: response.headers };
-  }
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
+): Promise<HttpAnswer> {
+  return httpRequest(app.url, method, path, { json: body, headers, adminKey: false });
 }

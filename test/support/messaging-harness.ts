@@ -7,6 +7,7 @@ import { HealthModule } from '../../src/health/health.module';
 import { ConsumerComponent } from '../../src/messaging/consumer-components';
 import { connectMessageConsumers, MessagingModule } from '../../src/messaging/messaging.module';
 import { MetricsModule } from '../../src/metrics/metrics.module';
+import { messagingNeedsOf } from '../../src/roles/role-table';
 import { freePort } from './attune-process';
 
 export interface HarnessOptions {
@@ -46,15 +47,23 @@ export async function startMessagingHarness(
       ConfigModule.forRoot(config),
       MetricsModule,
       DatabaseModule,
-      MessagingModule.forRoot(config, options.components),
+      MessagingModule.forRoot(config, {
+        consumers: options.components,
+        declares: messagingNeedsOf(config.roles).declares,
+      }),
       HealthModule,
       ProbeModule,
     ],
   };
   const app = await NestFactory.create(root, { logger: ['error'] });
-  connectMessageConsumers(app);
-  await app.init();
-  await app.startAllMicroservices();
-  await app.listen(port, '127.0.0.1');
+  try {
+    connectMessageConsumers(app);
+    await app.init();
+    await app.startAllMicroservices();
+    await app.listen(port, '127.0.0.1');
+  } catch (error) {
+    await app.close().catch(() => {});
+    throw error;
+  }
   return { app, config, url: `http://127.0.0.1:${port}` };
 }

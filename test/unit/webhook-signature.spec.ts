@@ -1,8 +1,6 @@
 import { createHmac } from 'node:crypto';
-import {
-  attuneSignature,
-  checkWebhookSignature,
-} from '../../src/roles/api/webhooks/webhook-signature';
+import { checkWebhookSignature } from '../../src/roles/api/webhooks/webhook-signature';
+import { attuneSignature } from '../support/webhook-signing';
 
 describe('webhook signatures', () => {
   const secret = 'a-webhook-secret-of-some-length';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { CONSUMER_COMPONENTS, ConsumerComponent } from '../consumer-components';
+import { MESSAGING_NEEDS, MessagingNeeds } from '../consumer-components';
 import type { Channel, GetMessage } from 'amqplib';
 import {
   DeadLetterAdmin,
@@ -23,7 +23,7 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    @Inject(CONSUMER_COMPONENTS) components: ConsumerComponent[],
+    @Inject(MESSAGING_NEEDS) needs: MessagingNeeds,
     topology: Topology,
     private readonly broker: BrokerConnection,
     private readonly publisher: RabbitPublisher,
@@ -33,7 +33,7 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
     for (const queue of topology.deadLetterQueues) {
       this.sources.set(queue.name, topology.sourceOfDeadLetterQueue(queue.name));
     }
-    for (const component of components) {
+    for (const component of needs.consumers) {
       if (component.instanceBoundAtRunTime) continue;
       const queues = component.queues(topology, config.instanceId);
       // Only durable sources can take a replay; an exclusive notifier queue is per connection.

@@ -1,28 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { RoleName } from '../../config/roles';
+import { MESSAGING_NEEDS, MessagingNeeds } from '../consumer-components';
 import { TopologyAdmin } from '../messaging.port';
 import { ConsumerQueues, QueueSpec, Topology } from '../topology';
 import { emptyReport, TopologyReport } from '../topology-report';
 import { BrokerConnection } from './broker-connection';
 import { TopologyManager } from './topology-manager';
-
-/** The fixed queue sets each role needs: those it consumes and those it publishes into. */
-function queueSetsFor(role: RoleName, topology: Topology): ConsumerQueues[] {
-  switch (role) {
-    case 'api':
-      return [topology.events, topology.executions, topology.executionStatus];
-    case 'sensor':
-      return [topology.events];
-    case 'executor':
-      return topology.staticConsumerQueues;
-    case 'worker':
-      return [topology.executionStatus, topology.workerDeadLetters];
-    case 'notifier':
-      return [];
-  }
-}
 
 export function queuesOf(set: ConsumerQueues): QueueSpec[] {
   return [set.main, ...set.retries, set.deadLetter];
@@ -39,16 +21,14 @@ export class RabbitTopologyAdmin extends TopologyAdmin {
   private lastReport: TopologyReport | undefined;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(MESSAGING_NEEDS) needs: MessagingNeeds,
     readonly topology: Topology,
     private readonly broker: BrokerConnection,
     private readonly manager: TopologyManager,
   ) {
     super();
-    for (const role of config.roles) {
-      for (const set of queueSetsFor(role, topology)) {
-        for (const queue of queuesOf(set)) this.required.set(queue.name, queue);
-      }
+    for (const set of needs.declares(topology)) {
+      for (const queue of queuesOf(set)) this.required.set(queue.name, queue);
     }
   }
 

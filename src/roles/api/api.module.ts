@@ -11,7 +11,7 @@ import { SecretsController } from './secrets/secrets.controller';
 import { SecretsService } from './secrets/secrets.service';
 import { WebhookAuthenticator } from './webhooks/webhook-authenticator';
 import { ActionsController } from './actions/actions.controller';
-import { CorrelationMiddleware } from './common/correlation.middleware';
+import { CorrelationMiddleware } from '../../http/correlation.middleware';
 import { ActionsService } from './actions/actions.service';
 import { DlqController } from './dlq/dlq.controller';
 import { DlqService } from './dlq/dlq.service';

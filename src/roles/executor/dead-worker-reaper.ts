@@ -3,15 +3,14 @@ import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
 import { PeriodicTask } from '../../database/periodic-task';
-import { sourcesOf } from '../../domain/execution-status';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
+import { ExecutionStore } from '../../stores/execution.store';
+import { inTransaction, tryTransactionLock } from '../../stores/sql';
+import { WorkerStore } from '../../stores/worker.store';
 import { ExecutionRow } from '../../executions/execution-view';
 import { runWithCorrelation } from '../../logging/correlation';
 import { HEARTBEAT_MISSES_ALLOWED } from './worker-pool';
 import { ADVISORY_LOCKS } from '../../database/advisory-locks';
-
-const RETURNING = `id, action_ref, status, parameters, result, error, worker_id, enforcement_id,
-  rerun_of, correlation_id, attempt, created_at, scheduled_at, started_at, finished_at`;
 
 /**
  * Marks workers that stopped heartbeating inactive and rescues their work: executions they had
@@ -26,6 +25,8 @@ export class DeadWorkerReaper extends PeriodicTask {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     db: DatabaseService,
+    private readonly workers: WorkerStore,
+    private readonly executions: ExecutionStore,
     private readonly lifecycle: ExecutionLifecycle,
   ) {
     super(db, config.worker.heartbeatMs);
@@ -33,51 +34,14 @@ export class DeadWorkerReaper extends PeriodicTask {
 
   protected async runOnce(): Promise<void> {
     const staleAfterS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
-    // manager.query answers [rows, count] for UPDATE … RETURNING (TypeORM), rows for SELECT.
-    const rescued = await this.db.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [
-        ADVISORY_LOCKS.deadWorkerReaper,
-      ]);
-      if (!locked) return undefined;
-      const [dead]: [Array<{ id: string; name: string }>] = await manager.query(
-        `UPDATE worker SET status = 'inactive'
-            WHERE status IN ('active', 'draining')
-              AND heartbeat_at < now() - make_interval(secs => $1)
-            RETURNING id, name`,
-        [staleAfterS],
-      );
-      for (const worker of dead) {
+    const rescued = await inTransaction(this.db, async (sql) => {
+      if (!(await tryTransactionLock(sql, ADVISORY_LOCKS.deadWorkerReaper))) return undefined;
+      for (const worker of await this.workers.markSilentInactive(sql, staleAfterS)) {
         this.logger.warn(
           `worker ${worker.name} (${worker.id}) missed ${HEARTBEAT_MISSES_ALLOWED} heartbeats: inactive`,
         );
       }
-      const onInactive = `worker_id IN (SELECT id FROM worker WHERE status = 'inactive')`;
-      const [rescheduled] = await manager.query(
-        `UPDATE execution SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
-                  dispatch_after = now(), updated_at = now()
-            WHERE status = 'scheduled' AND status = ANY($1) AND ${onInactive}
-            RETURNING ${RETURNING}`,
-        [sourcesOf('requested')],
-      );
-      const [retried] = await manager.query(
-        `UPDATE execution e SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
-                  started_at = NULL, attempt = e.attempt + 1, dispatch_after = now(),
-                  updated_at = now()
-             FROM action a
-            WHERE a.ref = e.action_ref AND a.retry_on_worker_loss
-              AND e.status = 'running' AND e.${onInactive}
-            RETURNING ${RETURNING.split(', ')
-              .map((c) => `e.${c.trim()}`)
-              .join(', ')}`,
-      );
-      const [abandoned] = await manager.query(
-        `UPDATE execution SET status = 'abandoned', finished_at = now(), updated_at = now(),
-                  error = 'its worker stopped heartbeating while it ran'
-            WHERE status IN ('running') AND status = ANY($1) AND ${onInactive}
-            RETURNING ${RETURNING}`,
-        [sourcesOf('abandoned')],
-      );
-      return { rescheduled, retried, abandoned } as Record<string, ExecutionRow[]>;
+      return this.executions.rescueFromInactiveWorkers(sql);
     });
     if (!rescued) return;
     for (const row of rescued.abandoned) await this.announce(row, false);

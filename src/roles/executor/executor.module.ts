@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { ExecutionsModule } from '../../executions/executions.module';
-import { DeadLetterHandler } from './dead-letter-handler';
+import { DeadLetterHandler } from './dead-letter-handler.consumer';
 import { DeadWorkerReaper } from './dead-worker-reaper';
-import { EnforcementProcessor } from './enforcement-processor';
-import { EventRecorder } from './event-recorder';
-import { ExecutionManager } from './execution-manager';
-import { ExecutionScheduler } from './execution-scheduler';
+import { EnforcementProcessor } from './enforcement-processor.consumer';
+import { ExecutionManager } from './execution-manager.consumer';
+import { ExecutionScheduler } from './execution-scheduler.consumer';
 import { InquiryTimeouts } from './inquiry-timeouts';
 import { RequestedSweeper } from './requested-sweeper';
 import { RuleCache } from './rule-cache';
@@ -22,7 +21,6 @@ import { WorkerPool } from './worker-pool';
   controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
   providers: [
     RuleCache,
-    EventRecorder,
     WorkerPool,
     WorkerDispatch,
     RequestedSweeper,

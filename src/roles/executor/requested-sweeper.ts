@@ -3,7 +3,8 @@ import { DatabaseService } from '../../database/database.service';
 import { PeriodicTask } from '../../database/periodic-task';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { runWithCorrelation } from '../../logging/correlation';
-import { NEXT_DISPATCH_SQL } from './dispatch-backoff';
+import { ExecutionStore } from '../../stores/execution.store';
+import { WorkerStore } from '../../stores/worker.store';
 
 const SWEEP_INTERVAL_MS = 1000;
 const BATCH = 500;
@@ -22,6 +23,8 @@ export class RequestedSweeper extends PeriodicTask {
 
   constructor(
     db: DatabaseService,
+    private readonly executions: ExecutionStore,
+    private readonly workers: WorkerStore,
     private readonly lifecycle: ExecutionLifecycle,
   ) {
     super(db, SWEEP_INTERVAL_MS);
@@ -29,19 +32,7 @@ export class RequestedSweeper extends PeriodicTask {
 
   protected async runOnce(): Promise<void> {
     await this.offerWaitingWhenAWorkerArrives();
-    const due = await this.db.query<{
-      id: string;
-      action_ref: string;
-      attempt: number;
-      correlation_id: string;
-    }>(
-      `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
-                dispatch_attempts = dispatch_attempts + 1
-          WHERE id IN (SELECT id FROM execution
-                        WHERE status = 'requested' AND dispatch_after <= now()
-                        ORDER BY dispatch_after LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
-          RETURNING id, action_ref, attempt, correlation_id`,
-    );
+    const due = await this.executions.takeDue(BATCH);
     for (const row of due) {
       await runWithCorrelation({ correlationId: row.correlation_id }, () =>
         this.lifecycle.requestScheduling(row),
@@ -53,16 +44,11 @@ export class RequestedSweeper extends PeriodicTask {
   }
 
   private async offerWaitingWhenAWorkerArrives(): Promise<void> {
-    const [latest] = await this.db.query<{ at: Date | null }>(
-      `SELECT max(registered_at) AS at FROM worker WHERE status = 'active'`,
-    );
-    const at = latest?.at ? new Date(latest.at).toISOString() : null;
+    const latest = await this.workers.latestActiveRegistration();
+    const at = latest ? new Date(latest).toISOString() : null;
     if (at !== this.lastWorkerRegistration) {
       if (at !== null && this.lastWorkerRegistration !== undefined) {
-        await this.db.query(
-          `UPDATE execution SET dispatch_after = now()
-            WHERE status = 'requested' AND dispatch_attempts > 0 AND dispatch_after > now()`,
-        );
+        await this.executions.makeWaitingDueNow();
       }
       this.lastWorkerRegistration = at;
     }

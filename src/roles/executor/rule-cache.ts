@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFINITION_FRESHNESS, RefreshingCache } from '../../common/refreshing-cache';
-import { DatabaseService } from '../../database/database.service';
+import { RuleStore } from '../../stores/rule.store';
 import type { Criteria } from '../../domain/criteria';
 
 export interface EnabledRule {
@@ -19,28 +19,18 @@ export class RuleCache {
     DEFINITION_FRESHNESS,
   );
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly store: RuleStore) {}
 
   forTrigger(triggerRef: string): Promise<EnabledRule[]> {
     return this.cache.get(triggerRef);
   }
 
   private async load(triggerRef: string): Promise<EnabledRule[]> {
-    const rows = await this.db.query<{
-      ref: string;
-      trigger_ref: string;
-      criteria: Criteria | null;
-      action_ref: string;
-      parameters: Record<string, unknown> | null;
-    }>(
-      `SELECT ref, trigger_ref, criteria, action_ref, parameters FROM rule
-        WHERE trigger_ref = $1 AND enabled ORDER BY ref`,
-      [triggerRef],
-    );
+    const rows = await this.store.enabledForTrigger(triggerRef);
     return rows.map((r) => ({
       ref: r.ref,
       triggerRef: r.trigger_ref,
-      criteria: r.criteria,
+      criteria: r.criteria as Criteria | null,
       actionRef: r.action_ref,
       parameters: r.parameters,
     }));

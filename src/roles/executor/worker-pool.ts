@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RefreshingCache } from '../../common/refreshing-cache';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { DatabaseService } from '../../database/database.service';
+import { WorkerStore } from '../../stores/worker.store';
 
 /** A worker is alive when it heartbeated within this many intervals. */
 export const HEARTBEAT_MISSES_ALLOWED = 3;
@@ -34,7 +34,7 @@ export class WorkerPool {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: DatabaseService,
+    private readonly store: WorkerStore,
   ) {}
 
   /** The least loaded active worker that runs `runner` and has room (ties broken at random). */
@@ -72,19 +72,7 @@ export class WorkerPool {
 
   private async query(): Promise<PooledWorker[]> {
     const aliveWithinS = (HEARTBEAT_MISSES_ALLOWED * this.config.worker.heartbeatMs) / 1000;
-    const rows = await this.db.query<{
-      id: string;
-      runners: string[];
-      capacity: number;
-      load: number;
-    }>(
-      `SELECT w.id, w.runners, w.capacity,
-              (SELECT count(*) FROM execution e
-                WHERE e.worker_id = w.id AND e.status IN ('scheduled', 'running'))::int AS load
-         FROM worker w
-        WHERE w.status = 'active' AND w.heartbeat_at > now() - make_interval(secs => $1)`,
-      [aliveWithinS],
-    );
+    const rows = await this.store.activeWithLoad(aliveWithinS);
     return rows.map((r) => ({
       id: r.id,
       runners: new Set(r.runners),

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { WS_CLOSE } from './live-client';
-import { LiveClients } from './live-clients';
+import { LiveClientRegistry } from './live-client-registry';
 import type { Principal } from '../../auth/principal';
 import { InvalidFilterError, parseNotificationFilter, permittedFor } from './notification-filter';
 import { closeReason, WebSocketClient } from './websocket-client';
@@ -14,7 +14,7 @@ import { closeReason, WebSocketClient } from './websocket-client';
  */
 @WebSocketGateway({ path: '/ws', maxPayload: 4096 })
 export class NotificationGateway implements OnGatewayConnection {
-  constructor(private readonly clients: LiveClients) {}
+  constructor(private readonly clients: LiveClientRegistry) {}
 
   /** The handshake was checked before the upgrade (WebSocketAuthenticator): it has a principal. */
   handleConnection(socket: WebSocket, request: IncomingMessage & { principal?: Principal }): void {

@@ -18,7 +18,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { EventStreamClient } from './event-stream-client';
-import { LiveClients } from './live-clients';
+import { LiveClientRegistry } from './live-client-registry';
 import {
   FILTER_PARAMETERS,
   InvalidFilterError,
@@ -46,7 +46,7 @@ const FilterQueries = applyDecorators(
 export class NotificationStreamController {
   constructor(
     private readonly hub: NotificationHub,
-    private readonly clients: LiveClients,
+    private readonly clients: LiveClientRegistry,
   ) {}
 
   @Get()

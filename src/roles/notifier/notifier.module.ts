@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StreamTicketsModule } from '../../auth/stream-tickets.controller';
-import { LiveClients } from './live-clients';
-import { NotificationConsumer } from './notification-consumer';
+import { LiveClientRegistry } from './live-client-registry';
+import { NotificationConsumer } from './notification.consumer';
 import { NotificationGateway } from './notification-gateway';
 import { NotificationHub } from './notification-hub';
 import { NotificationStreamController } from './notification-stream.controller';
@@ -14,6 +14,6 @@ import { WebSocketAuthenticator } from './websocket-authenticator';
 @Module({
   imports: [StreamTicketsModule],
   controllers: [NotificationConsumer, NotificationStreamController],
-  providers: [NotificationHub, LiveClients, NotificationGateway, WebSocketAuthenticator],
+  providers: [NotificationHub, LiveClientRegistry, NotificationGateway, WebSocketAuthenticator],
 })
 export class NotifierModule {}

@@ -2,20 +2,11 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { deterministicUuid } from '../../common/deterministic-id';
 import { DatabaseService } from '../../database/database.service';
+import { SensorRow, SensorStore } from '../../stores/sensor.store';
 import { isTickDue, latestTick, TimerConfig } from '../../domain/sensor-schedule';
 import { runWithCorrelation } from '../../logging/correlation';
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { pollOnce } from './http-poll';
-
-interface SensorRow {
-  id: string;
-  ref: string;
-  type: 'timer' | 'http_poll';
-  trigger_ref: string;
-  config: Record<string, unknown>;
-  last_fired_at: Date | null;
-  state: { hash?: string } | null;
-}
 
 interface LoadedSensor {
   row: SensorRow;
@@ -46,6 +37,7 @@ export class SensorScheduler implements OnApplicationBootstrap, OnApplicationShu
 
   constructor(
     private readonly db: DatabaseService,
+    private readonly store: SensorStore,
     private readonly publisher: MessagePublisher,
   ) {}
 
@@ -67,9 +59,7 @@ export class SensorScheduler implements OnApplicationBootstrap, OnApplicationShu
 
   private async reload(): Promise<void> {
     try {
-      const rows = await this.db.query<SensorRow>(
-        `SELECT id, ref, type, trigger_ref, config, last_fired_at, state FROM sensor WHERE enabled`,
-      );
+      const rows = await this.store.enabled();
       const seen = new Set<string>();
       for (const row of rows) {
         seen.add(row.id);
@@ -104,13 +94,8 @@ export class SensorScheduler implements OnApplicationBootstrap, OnApplicationShu
     const previous = sensor.lastFired;
     sensor.lastFired = tick;
     try {
-      const claimed = await this.db.query<{ id: string }>(
-        `UPDATE sensor SET last_fired_at = $2
-          WHERE id = $1 AND enabled AND (last_fired_at IS NULL OR last_fired_at < $2)
-          RETURNING id`,
-        [sensor.row.id, tick],
-      );
-      if (claimed.length === 0) return; // another replica has this tick
+      // Another replica may have this tick.
+      if (!(await this.store.claimTick(sensor.row.id, tick))) return;
       const correlationId = deterministicUuid(`${sensor.row.id}:${tick.toISOString()}:correlation`);
       await runWithCorrelation({ correlationId }, () =>
         sensor.row.type === 'http_poll' ? this.poll(sensor, tick) : this.fireTimer(sensor, tick),
@@ -121,13 +106,7 @@ export class SensorScheduler implements OnApplicationBootstrap, OnApplicationShu
       );
       // Give the tick back so the next check (here or on a replica) tries it again.
       sensor.lastFired = previous;
-      await this.db
-        .query(`UPDATE sensor SET last_fired_at = $3 WHERE id = $1 AND last_fired_at = $2`, [
-          sensor.row.id,
-          tick,
-          previous,
-        ])
-        .catch(() => undefined);
+      await this.store.releaseTick(sensor.row.id, tick, previous).catch(() => undefined);
     }
   }
 
@@ -140,13 +119,8 @@ export class SensorScheduler implements OnApplicationBootstrap, OnApplicationShu
     const url = String(sensor.row.config.url);
     const response = await pollOnce(url, Number(sensor.row.config.interval_ms));
     const hash = createHash('sha256').update(`${response.status}\n${response.text}`).digest('hex');
-    const [before] = await this.db.query<{ state: { hash?: string } | null }>(
-      `UPDATE sensor s SET state = jsonb_build_object('hash', $2::text, 'status', $3::int)
-         FROM (SELECT state FROM sensor WHERE id = $1 FOR UPDATE) old
-        WHERE s.id = $1 RETURNING old.state`,
-      [sensor.row.id, hash, response.status],
-    );
-    const previousHash = before?.state?.hash;
+    const previousHash = (await this.store.swapPollState(sensor.row.id, hash, response.status))
+      ?.hash;
     if (previousHash === undefined || previousHash === hash) return;
     await this.publishEvent(sensor, tick, {
       sensor: sensor.row.ref,

@@ -4,7 +4,7 @@ import { backoffDelay, delay } from '../../common/backoff';
 import type { RunnerName } from '../../domain/core-pack';
 import type { MessageType, PayloadOf } from '../../domain/messages';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
-import { ExecutionStore, TransitionOutcome } from '../../executions/execution.store';
+import { ExecutionStore, TransitionOutcome } from '../../stores/execution.store';
 import { MessagePublisher } from '../../messaging/messaging.port';
 import { UnprocessableMessageError } from '../../messaging/message-context';
 import { AppConfig } from '../../config/app-config';
@@ -12,7 +12,6 @@ import { APP_CONFIG } from '../../config/config.module';
 import { maskText, maskValues, revealedSecrets } from '../../secrets/secret-masker';
 import { SecretResolver } from '../../secrets/secret-resolver.service';
 import { createRunners, DestinationPolicy, RunOutcome, Runner } from './runners';
-import { iso } from '../../common/iso';
 
 /**
  * The signal pure runners get: they neither wait nor can be stopped, so one shared signal that
@@ -78,25 +77,8 @@ export class ExecutionSupervisor {
       { attempt: request.attempt, workerId: this.workerId },
     );
     if (!claim.applied) return this.skip(request, claim);
-    const claimed = claim.row;
-    // Not awaited: the claim above is the record that it started; this report only lets the
-    // executor announce it, and it leaves before the completion on the same channel.
-    void this.publisher
-      .publish('ExecutionStatusChanged', {
-        execution_id: request.execution_id,
-        action: request.action,
-        created_at: iso(claimed.created_at),
-        scheduled_at: iso(claimed.scheduled_at),
-        status: 'running',
-        attempt: request.attempt,
-        worker_id: this.workerId,
-        at: iso(claimed.started_at ?? Date.now()),
-      })
-      .catch((error: Error) =>
-        this.logger.warn(
-          `could not report execution ${request.execution_id} running: ${error.message}`,
-        ),
-      );
+    // Whoever writes a row announces it (decision 012): the claim is the record that it runs.
+    this.lifecycle.notify(claim.row);
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort('timeout' satisfies StopReason),

@@ -9,6 +9,7 @@ import {
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
+import { WorkerStore } from '../../stores/worker.store';
 import { CONSUMERS } from '../../messaging/consumer-components';
 import { ConsumerControl } from '../../messaging/messaging.port';
 import { ExecutionSupervisor } from './execution-supervisor';
@@ -28,6 +29,7 @@ export class WorkerRegistration implements OnApplicationBootstrap, BeforeApplica
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: DatabaseService,
+    private readonly workers: WorkerStore,
     private readonly consumers: ConsumerControl,
     private readonly supervisor: ExecutionSupervisor,
   ) {}
@@ -40,31 +42,24 @@ export class WorkerRegistration implements OnApplicationBootstrap, BeforeApplica
     await this.db.whenReady();
     if (this.stopping) return;
     const { name, capacity, heartbeatMs } = this.config.worker;
-    const [row] = await this.db.query<{ id: string }>(
-      `INSERT INTO worker (id, name, runners, capacity, status, instance_id, heartbeat_at)
-       VALUES ($1, $2, $3, $4, 'active', $5, now())
-       ON CONFLICT (name) DO UPDATE SET runners = EXCLUDED.runners, capacity = EXCLUDED.capacity,
-         status = 'active', instance_id = EXCLUDED.instance_id, heartbeat_at = now(),
-         registered_at = now()
-       RETURNING id`,
-      [randomUUID(), name, this.supervisor.supportedRunners, capacity, this.config.instanceId],
-    );
-    this.workerId = row.id;
-    this.supervisor.setWorkerId(row.id);
-    this.logger.log(`registered as worker ${name} (${row.id}), capacity ${capacity}`);
-    this.consumers.bindInstance(CONSUMERS.workerExecutions, row.id);
+    const id = await this.workers.register({
+      id: randomUUID(),
+      name,
+      runners: this.supervisor.supportedRunners,
+      capacity,
+      instanceId: this.config.instanceId,
+    });
+    this.workerId = id;
+    this.supervisor.setWorkerId(id);
+    this.logger.log(`registered as worker ${name} (${id}), capacity ${capacity}`);
+    this.consumers.bindInstance(CONSUMERS.workerExecutions, id);
     this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
   }
 
   /** Also brings a worker back to active if the reaper gave up on it while it was stalled. */
   private async beat(): Promise<void> {
     try {
-      await this.db.query(
-        `UPDATE worker SET heartbeat_at = now(),
-                status = CASE WHEN status = 'inactive' THEN 'active' ELSE status END
-          WHERE id = $1 AND status <> 'draining'`,
-        [this.workerId],
-      );
+      await this.workers.heartbeat(this.workerId!);
     } catch (error) {
       this.logger.warn(`heartbeat failed: ${(error as Error).message}`);
     }
@@ -82,8 +77,8 @@ export class WorkerRegistration implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async setStatus(status: 'draining' | 'inactive'): Promise<void> {
-    await this.db
-      .query(`UPDATE worker SET status = $2 WHERE id = $1`, [this.workerId, status])
+    await this.workers
+      .setStatus(this.workerId!, status)
       .catch((error: Error) =>
         this.logger.warn(`could not mark worker ${status}: ${error.message}`),
       );

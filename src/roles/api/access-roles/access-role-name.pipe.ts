@@ -1,5 +1,5 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { InvalidInputException } from '../common/api-errors';
+import { InvalidInputException } from '../../../common/errors';
 import { ROLE_NAME_PATTERN } from '../keys/key.dto';
 
 /** A role name in the path: 400 naming the parameter when malformed. */

@@ -8,8 +8,8 @@ import {
 } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
-import { ApiController } from '../common/api-controller.decorator';
-import { ApiErrorBody } from '../common/api-errors';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { ApiErrorBody } from '../../../common/errors';
 import { AccessRoleNamePipe } from './access-role-name.pipe';
 import {
   AccessRoleDefinitionDto,

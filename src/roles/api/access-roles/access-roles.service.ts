@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AuditTrail } from '../../../audit/audit-trail.service';
-import { AccessRoleRow, AccessRoleStore } from '../../../auth/access-role.store';
+import { AccessRoleRow, AccessRoleStore } from '../../../stores/access-role.store';
 import type { Principal } from '../../../auth/principal';
 import {
   BUILT_IN_GRANTS,
@@ -9,7 +9,7 @@ import {
   grantProblems,
   isBuiltInRole,
 } from '../../../domain/permissions';
-import { assertNoProblems, conflict } from '../common/api-errors';
+import { assertNoProblems, conflict } from '../../../common/errors';
 import { AccessRoleDefinitionDto, AccessRoleList, AccessRoleView } from './access-role.dto';
 
 const BUILT_IN_DESCRIPTIONS = {

@@ -11,8 +11,8 @@ import {
   Min,
 } from 'class-validator';
 import { RUNNERS, RunnerName } from '../../../domain/core-pack';
-import { PageOf } from '../common/pagination';
-import { IsRef, REF_MAX_LENGTH } from '../common/ref';
+import { PageOf } from '../../../http/pagination.dto';
+import { IsRef, REF_MAX_LENGTH } from '../../../http/ref.pipe';
 
 export const MAX_ACTION_TIMEOUT_MS = 86_400_000;
 

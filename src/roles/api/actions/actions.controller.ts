@@ -1,4 +1,4 @@
-import { DefinitionController } from '../common/definition-controller';
+import { DefinitionController } from '../definitions/definition.controller';
 import { CreateActionDto, ReplaceActionDto, ActionPage, ActionView } from './action.dto';
 import { ActionsService } from './actions.service';
 

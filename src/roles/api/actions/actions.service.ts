@@ -2,27 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '../../../audit/audit-trail.service';
 import { DatabaseService } from '../../../database/database.service';
 import { ActionCatalog } from '../../../executions/action-catalog';
-import { assertNoProblems, conflict, notFound } from '../common/api-errors';
-import { DefinitionResource } from '../common/definition-resource';
-import { DefinitionRow } from '../common/definition-table';
-import { inTransaction, jsonParam } from '../common/sql';
+import { assertNoProblems, conflict, notFound } from '../../../common/errors';
+import { DefinitionService } from '../definitions/definition.service';
+import { ActionRow, ActionStore } from '../../../stores/action.store';
+import { RuleStore } from '../../../stores/rule.store';
+import { inTransaction, jsonParam } from '../../../stores/sql';
 import { iso } from '../../../common/iso';
-import { checkAgainst, userSchemaProblem } from '../common/user-schema';
+import { checkAgainst, userSchemaProblem } from '../../../executions/user-schema';
 import { ActionDefinitionDto, ActionView } from './action.dto';
 
-interface ActionRow extends DefinitionRow {
-  description: string | null;
-  runner: string;
-  parameters_schema: Record<string, unknown> | null;
-  defaults: Record<string, unknown> | null;
-  timeout_ms: number | null;
-  retry_on_worker_loss: boolean;
-}
-
 @Injectable()
-export class ActionsService extends DefinitionResource<ActionRow, ActionView, ActionDefinitionDto> {
-  constructor(db: DatabaseService, audit: AuditTrail, catalog: ActionCatalog) {
-    super(db, audit, 'action', catalog);
+export class ActionsService extends DefinitionService<ActionRow, ActionView, ActionDefinitionDto> {
+  constructor(
+    db: DatabaseService,
+    audit: AuditTrail,
+    actions: ActionStore,
+    catalog: ActionCatalog,
+    private readonly rules: RuleStore,
+  ) {
+    super(db, audit, actions, catalog);
   }
 
   protected columns(dto: ActionDefinitionDto) {
@@ -37,12 +35,9 @@ export class ActionsService extends DefinitionResource<ActionRow, ActionView, Ac
   protected async removeRow(ref: string): Promise<void> {
     await inTransaction(this.db, async (sql) => {
       if (!(await this.table.lock(ref, sql, 'UPDATE'))) throw notFound('action', ref);
-      const rules = await sql.rows<{ ref: string }>(
-        'SELECT ref FROM rule WHERE action_ref = $1 ORDER BY ref',
-        [ref],
-      );
+      const rules = await this.rules.refsRunning(sql, ref);
       if (rules.length > 0) {
-        const named = rules.map((rule) => `rule '${rule.ref}'`).join(', ');
+        const named = rules.map((rule) => `rule '${rule}'`).join(', ');
         throw conflict(`action '${ref}' is used by ${named}; delete or change those first`);
       }
       await this.table.remove(ref, sql);

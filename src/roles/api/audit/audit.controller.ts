@@ -1,10 +1,10 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
-import { AuditStore } from '../../../audit/audit.store';
+import { AuditStore } from '../../../stores/audit.store';
 import { Requires } from '../../../auth/access.decorators';
 import { iso } from '../../../common/iso';
-import { ApiController } from '../common/api-controller.decorator';
-import { Page, toPage } from '../common/pagination';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { Page, toPage } from '../../../http/pagination.dto';
 import { AuditEntryView, AuditListQueryDto, AuditPage } from './audit.dto';
 
 @ApiController('audit', 'audit')

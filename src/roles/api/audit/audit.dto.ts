@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
 
 export class AuditListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ example: 'key:ci', description: 'Only what this actor did' })

@@ -2,8 +2,8 @@ import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
-import { ApiController } from '../common/api-controller.decorator';
-import { ApiErrorBody } from '../common/api-errors';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { ApiErrorBody } from '../../../common/errors';
 import {
   DeadLetterMessageList,
   DeadLetterQueueList,

@@ -8,7 +8,7 @@ import {
 } from '../../../messaging/messaging.port';
 import { AuditTrail } from '../../../audit/audit-trail.service';
 import type { Principal } from '../../../auth/principal';
-import { conflict } from '../common/api-errors';
+import { conflict } from '../../../common/errors';
 import {
   DeadLetterMessageList,
   DeadLetterQueueList,

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
-import { IsRef } from '../common/ref';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
+import { IsRef } from '../../../http/ref.pipe';
 import { UUID_PATTERN } from '../../../common/uuid';
 
 export class EnforcementListQueryDto extends PaginationQueryDto {

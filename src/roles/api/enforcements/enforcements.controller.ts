@@ -2,7 +2,7 @@ import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
-import { ApiController } from '../common/api-controller.decorator';
+import { ApiController } from '../../../http/api-controller.decorator';
 import { EnforcementListQueryDto, EnforcementPage } from './enforcement.dto';
 import { EnforcementsService } from './enforcements.service';
 

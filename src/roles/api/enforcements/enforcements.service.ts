@@ -1,45 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../auth/principal';
 import { refFilter } from '../../../auth/ref-scope';
-import { DatabaseService } from '../../../database/database.service';
-import { listPage, Page, toPage } from '../common/pagination';
-import { poolSql } from '../common/sql';
+import { EnforcementRow, EnforcementStore } from '../../../stores/enforcement.store';
+import { Page, toPage } from '../../../http/pagination.dto';
 import { iso } from '../../../common/iso';
 import { EnforcementListQueryDto, EnforcementView } from './enforcement.dto';
 
-interface EnforcementRow {
-  id: string;
-  event_id: string;
-  rule_ref: string;
-  trigger_ref: string;
-  action_ref: string;
-  status: string;
-  error: string | null;
-  execution_id: string | null;
-  correlation_id: string;
-  created_at: Date;
-}
-
 @Injectable()
 export class EnforcementsService {
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly enforcements: EnforcementStore) {}
 
   async list(query: EnforcementListQueryDto, caller: Principal): Promise<Page<EnforcementView>> {
-    const page = await listPage<EnforcementRow>(
-      poolSql(this.db),
-      {
-        // execution.enforcement_id is unique, so the join adds no rows.
-        from: 'enforcement e LEFT JOIN execution x ON x.enforcement_id = e.id',
-        columns: 'e.*, x.id AS execution_id',
-        filters: [
-          { sql: 'e.event_id = ?', value: query.event_id },
-          { sql: 'e.rule_ref = ?', value: query.rule },
-          refFilter(caller, 'enforcements:read', 'e.rule_ref'),
-        ],
-        orderBy: 'e.created_at DESC, e.id DESC',
-      },
-      query,
-    );
+    const page = await this.enforcements.page(query, [
+      { sql: 'e.event_id = ?', value: query.event_id },
+      { sql: 'e.rule_ref = ?', value: query.rule },
+      refFilter(caller, 'enforcements:read', 'e.rule_ref'),
+    ]);
     return toPage(page, toView);
   }
 }

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional } from 'class-validator';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
-import { IsRef } from '../common/ref';
-import { ANY_JSON } from '../common/any-json';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
+import { IsRef } from '../../../http/ref.pipe';
+import { ANY_JSON } from '../../../http/any-json';
 
 export class EventListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ example: 'demo.alert', description: 'Only events of this trigger' })

@@ -2,9 +2,9 @@ import { Get, Param, Query } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
-import { ApiController } from '../common/api-controller.decorator';
-import { ApiErrorBody } from '../common/api-errors';
-import { UuidPipe } from '../common/uuid';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { ApiErrorBody } from '../../../common/errors';
+import { UuidPipe } from '../../../http/uuid.pipe';
 import { EventListQueryDto, EventPage, EventView } from './event.dto';
 import { EventsService } from './events.service';
 

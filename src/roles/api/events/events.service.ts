@@ -1,45 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../../../auth/principal';
 import { assertCan, refFilter } from '../../../auth/ref-scope';
-import { DatabaseService } from '../../../database/database.service';
-import { notFound } from '../common/api-errors';
-import { listPage, Page, toPage } from '../common/pagination';
-import { poolSql } from '../common/sql';
+import { EventRow, EventStore } from '../../../stores/event.store';
+import { notFound } from '../../../common/errors';
+import { Page, toPage } from '../../../http/pagination.dto';
 import { iso } from '../../../common/iso';
 import { EventListQueryDto, EventView } from './event.dto';
 
-interface EventRow {
-  id: string;
-  trigger_ref: string;
-  payload: unknown;
-  source: string;
-  correlation_id: string;
-  created_at: Date;
-}
-
 @Injectable()
 export class EventsService {
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly events: EventStore) {}
 
   async list(query: EventListQueryDto, caller: Principal): Promise<Page<EventView>> {
-    const page = await listPage<EventRow>(
-      poolSql(this.db),
-      {
-        from: 'event',
-        columns: '*',
-        filters: [
-          { sql: 'trigger_ref = ?', value: query.trigger },
-          refFilter(caller, 'events:read', 'trigger_ref'),
-        ],
-        orderBy: 'created_at DESC, id DESC',
-      },
-      query,
-    );
+    const page = await this.events.page(query, [
+      { sql: 'trigger_ref = ?', value: query.trigger },
+      refFilter(caller, 'events:read', 'trigger_ref'),
+    ]);
     return toPage(page, toView);
   }
 
   async get(id: string, caller: Principal): Promise<EventView> {
-    const [row] = await this.db.query<EventRow>('SELECT * FROM event WHERE id = $1', [id]);
+    const row = await this.events.get(id);
     if (!row) throw notFound('event', id);
     assertCan(caller, 'events:read', row.trigger_ref);
     return toView(row);

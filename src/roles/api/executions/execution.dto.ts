@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional } from 'class-validator';
 import { EXECUTION_STATUSES, ExecutionStatus } from '../../../domain/execution-status';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
-import { IsRef } from '../common/ref';
-import { ANY_JSON } from '../common/any-json';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
+import { IsRef } from '../../../http/ref.pipe';
+import { ANY_JSON } from '../../../http/any-json';
 
 export class CreateExecutionDto {
   @ApiProperty({ example: 'core.echo' })

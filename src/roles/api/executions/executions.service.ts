@@ -1,17 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '../../../database/database.service';
+import { InquiryStore } from '../../../stores/inquiry.store';
 import { isTerminal } from '../../../domain/execution-status';
 import type { Permission } from '../../../domain/permissions';
 import { ExecutionLifecycle } from '../../../executions/execution-lifecycle.service';
-import { EXECUTION_COLUMNS, ExecutionStore } from '../../../executions/execution.store';
+import { ExecutionStore } from '../../../stores/execution.store';
 import { AuditTrail } from '../../../audit/audit-trail.service';
 import { actorOf, Principal } from '../../../auth/principal';
 import { assertCan, refFilter } from '../../../auth/ref-scope';
 import { ExecutionRow, toExecutionView } from '../../../executions/execution-view';
 import { MessagePublisher } from '../../../messaging/messaging.port';
-import { conflict, notFound } from '../common/api-errors';
-import { listPage, Page, toPage } from '../common/pagination';
-import { poolSql } from '../common/sql';
+import { conflict, notFound } from '../../../common/errors';
+import { Page, toPage } from '../../../http/pagination.dto';
 import {
   CreateExecutionDto,
   ExecutionAccepted,
@@ -22,8 +21,8 @@ import {
 @Injectable()
 export class ExecutionsService {
   constructor(
-    private readonly db: DatabaseService,
     private readonly store: ExecutionStore,
+    private readonly inquiries: InquiryStore,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly publisher: MessagePublisher,
     private readonly audit: AuditTrail,
@@ -40,20 +39,11 @@ export class ExecutionsService {
   }
 
   async list(query: ExecutionListQueryDto, caller: Principal): Promise<Page<ExecutionView>> {
-    const page = await listPage<ExecutionRow>(
-      poolSql(this.db),
-      {
-        from: 'execution',
-        columns: EXECUTION_COLUMNS,
-        filters: [
-          { sql: 'status = ?', value: query.status },
-          { sql: 'action_ref = ?', value: query.action },
-          refFilter(caller, 'executions:read', 'action_ref'),
-        ],
-        orderBy: 'created_at DESC, id DESC',
-      },
-      query,
-    );
+    const page = await this.store.page(query, [
+      { sql: 'status = ?', value: query.status },
+      { sql: 'action_ref = ?', value: query.action },
+      refFilter(caller, 'executions:read', 'action_ref'),
+    ]);
     return toPage(page, toExecutionView);
   }
 
@@ -81,10 +71,7 @@ export class ExecutionsService {
       throw alreadyFinished(id, outcome.current ?? row.status);
     }
     if (row.status === 'paused') {
-      await this.db.query(
-        `UPDATE inquiry SET status = 'canceled' WHERE execution_id = $1 AND status = 'pending'`,
-        [id],
-      );
+      await this.inquiries.cancelPendingOf(id);
     } else if (outcome.row.started_at !== null && outcome.row.worker_id) {
       // It started between our read and the update: the worker must stop what it runs.
       await this.requestStop(outcome.row);

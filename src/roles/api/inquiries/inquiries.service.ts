@@ -1,47 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '../../../audit/audit-trail.service';
 import type { Principal } from '../../../auth/principal';
-import { DatabaseService } from '../../../database/database.service';
+import { InquiryRow, InquiryStore } from '../../../stores/inquiry.store';
 import { MessagePublisher } from '../../../messaging/messaging.port';
-import { assertNoProblems, conflict, notFound } from '../common/api-errors';
-import { listPage, Page, toPage } from '../common/pagination';
-import { jsonParam, poolSql } from '../common/sql';
+import { assertNoProblems, conflict, notFound } from '../../../common/errors';
+import { Page, toPage } from '../../../http/pagination.dto';
 import { iso } from '../../../common/iso';
-import { checkAgainst } from '../common/user-schema';
+import { checkAgainst } from '../../../executions/user-schema';
 import { InquiryListQueryDto, InquiryView } from './inquiry.dto';
-
-interface InquiryRow {
-  id: string;
-  execution_id: string;
-  prompt: string;
-  schema: Record<string, unknown> | null;
-  status: string;
-  response: unknown;
-  correlation_id: string;
-  timeout_at: Date;
-  responded_at: Date | null;
-  created_at: Date;
-}
 
 @Injectable()
 export class InquiriesService {
   constructor(
-    private readonly db: DatabaseService,
+    private readonly inquiries: InquiryStore,
     private readonly publisher: MessagePublisher,
     private readonly audit: AuditTrail,
   ) {}
 
   async list(query: InquiryListQueryDto): Promise<Page<InquiryView>> {
-    const page = await listPage<InquiryRow>(
-      poolSql(this.db),
-      {
-        from: 'inquiry',
-        columns: '*',
-        filters: [{ sql: 'status = ?', value: query.status }],
-        orderBy: 'created_at DESC, id DESC',
-      },
-      query,
-    );
+    const page = await this.inquiries.page(query, [{ sql: 'status = ?', value: query.status }]);
     return toPage(page, toView);
   }
 
@@ -60,11 +37,7 @@ export class InquiriesService {
       throw notPending(inquiry);
     }
     if (inquiry.schema) assertNoProblems(checkAgainst(inquiry.schema, response, 'response'));
-    const [answered] = await this.db.query<InquiryRow>(
-      `UPDATE inquiry SET status = 'responded', response = $2, responded_at = now()
-        WHERE id = $1 AND status = 'pending' AND timeout_at > now() RETURNING *`,
-      [id, jsonParam(response)],
-    );
+    const answered = await this.inquiries.respond(id, response);
     if (!answered) throw notPending(await this.row(id));
     try {
       await this.publisher.publish(
@@ -73,11 +46,7 @@ export class InquiriesService {
         { correlationId: answered.correlation_id },
       );
     } catch (error) {
-      await this.db.query(
-        `UPDATE inquiry SET status = 'pending', response = NULL, responded_at = NULL
-          WHERE id = $1 AND status = 'responded'`,
-        [id],
-      );
+      await this.inquiries.reopen(id);
       throw error;
     }
     await this.audit.record(caller, 'respond', 'inquiry', id, {
@@ -87,7 +56,7 @@ export class InquiriesService {
   }
 
   private async row(id: string): Promise<InquiryRow> {
-    const [row] = await this.db.query<InquiryRow>('SELECT * FROM inquiry WHERE id = $1', [id]);
+    const row = await this.inquiries.get(id);
     if (!row) throw notFound('inquiry', id);
     return row;
   }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsOptional } from 'class-validator';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
-import { ANY_JSON } from '../common/any-json';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
+import { ANY_JSON } from '../../../http/any-json';
 
 export const INQUIRY_STATUSES = ['pending', 'responded', 'timeout', 'canceled'] as const;
 

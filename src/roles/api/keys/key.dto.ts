@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDate, IsOptional, IsString, Matches } from 'class-validator';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
 
 export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/;
 export const ROLE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;

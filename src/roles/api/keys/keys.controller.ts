@@ -8,9 +8,9 @@ import {
 import { Caller, Requires } from '../../../auth/access.decorators';
 import { KeysService } from '../../../auth/keys.service';
 import type { Principal } from '../../../auth/principal';
-import { ApiController } from '../common/api-controller.decorator';
-import { ApiErrorBody } from '../common/api-errors';
-import { UuidPipe } from '../common/uuid';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { ApiErrorBody } from '../../../common/errors';
+import { UuidPipe } from '../../../http/uuid.pipe';
 import { CreatedKey, CreateKeyDto, KeyListQueryDto, KeyPage } from './key.dto';
 
 @ApiController('keys', 'keys')

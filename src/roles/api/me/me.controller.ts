@@ -2,7 +2,7 @@ import { Get } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty } from '@nestjs/swagger';
 import { AnyKey, Caller } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
-import { ApiController } from '../common/api-controller.decorator';
+import { ApiController } from '../../../http/api-controller.decorator';
 
 class HeldPermission {
   @ApiProperty({ example: 'executions:run' }) permission!: string;

@@ -1,4 +1,4 @@
-import { DefinitionController } from '../common/definition-controller';
+import { DefinitionController } from '../definitions/definition.controller';
 import { CreateRuleDto, ReplaceRuleDto, RulePage, RuleView } from './rule.dto';
 import { RulesService } from './rules.service';
 

@@ -5,37 +5,26 @@ import { assertCan } from '../../../auth/ref-scope';
 import { DatabaseService } from '../../../database/database.service';
 import { validateCriteria } from '../../../domain/criteria';
 import { findTemplatePaths, validateTemplate } from '../../../domain/templating';
-import { assertNoProblems, notFound } from '../common/api-errors';
-import { DefinitionResource } from '../common/definition-resource';
-import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { jsonParam, Sql } from '../common/sql';
+import { assertNoProblems, notFound } from '../../../common/errors';
+import { DefinitionService } from '../definitions/definition.service';
+import { ActionStore } from '../../../stores/action.store';
+import { RuleRow, RuleStore } from '../../../stores/rule.store';
+import { TriggerStore } from '../../../stores/trigger.store';
+import { jsonParam, Sql } from '../../../stores/sql';
 import { iso } from '../../../common/iso';
-import { checkAgainst } from '../common/user-schema';
+import { checkAgainst } from '../../../executions/user-schema';
 import { RuleDefinitionDto, RuleView } from './rule.dto';
 
-interface RuleRow extends DefinitionRow {
-  description: string | null;
-  trigger_ref: string;
-  criteria: Record<string, unknown> | null;
-  action_ref: string;
-  parameters: Record<string, unknown> | null;
-  enabled: boolean;
-}
-
-interface ActionRow extends DefinitionRow {
-  parameters_schema: Record<string, unknown> | null;
-  defaults: Record<string, unknown> | null;
-}
-
 @Injectable()
-export class RulesService extends DefinitionResource<RuleRow, RuleView, RuleDefinitionDto> {
-  private readonly triggers: DefinitionTable<DefinitionRow>;
-  private readonly actions: DefinitionTable<ActionRow>;
-
-  constructor(db: DatabaseService, audit: AuditTrail) {
-    super(db, audit, 'rule');
-    this.triggers = new DefinitionTable(db, 'trigger');
-    this.actions = new DefinitionTable(db, 'action');
+export class RulesService extends DefinitionService<RuleRow, RuleView, RuleDefinitionDto> {
+  constructor(
+    db: DatabaseService,
+    audit: AuditTrail,
+    rules: RuleStore,
+    private readonly triggers: TriggerStore,
+    private readonly actions: ActionStore,
+  ) {
+    super(db, audit, rules);
   }
 
   protected async removeRow(ref: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { MIN_MASKED_LENGTH } from '../../../secrets/secret-masker';
-import { PageOf } from '../common/pagination';
+import { PageOf } from '../../../http/pagination.dto';
 
 export class PutSecretDto {
   @ApiProperty({

@@ -21,9 +21,9 @@ import {
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
 import { SECRET_NAME_PATTERN } from '../../../domain/templating';
-import { ApiController } from '../common/api-controller.decorator';
-import { ApiErrorBody, InvalidInputException } from '../common/api-errors';
-import { PaginationQueryDto } from '../common/pagination';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { ApiErrorBody, InvalidInputException } from '../../../common/errors';
+import { PaginationQueryDto } from '../../../http/pagination.dto';
 import { PutSecretDto, SecretPage, SecretView } from './secret.dto';
 import { SecretsService } from './secrets.service';
 

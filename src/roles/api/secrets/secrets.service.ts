@@ -4,8 +4,8 @@ import { actorOf, Principal } from '../../../auth/principal';
 import { iso } from '../../../common/iso';
 import { SecretCipher, SecretsDisabledError } from '../../../secrets/secret-cipher';
 import { secretContext } from '../../../secrets/secret-resolver.service';
-import { SecretRow, SecretStore } from '../../../secrets/secret.store';
-import { Page, PaginationQueryDto, toPage } from '../common/pagination';
+import { SecretRow, SecretStore } from '../../../stores/secret.store';
+import { Page, PaginationQueryDto, toPage } from '../../../http/pagination.dto';
 import { PutSecretDto, SecretView } from './secret.dto';
 
 /** Write-only secrets: values go in sealed and never come out of the API. */

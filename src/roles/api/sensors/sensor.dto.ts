@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageOf } from '../common/pagination';
-import { IsRef, REF_MAX_LENGTH } from '../common/ref';
+import { PageOf } from '../../../http/pagination.dto';
+import { IsRef, REF_MAX_LENGTH } from '../../../http/ref.pipe';
 import { SENSOR_TYPES, SensorType } from './sensor-config';
 
 /** The fields of a sensor besides its ref (shared by POST and PUT). */

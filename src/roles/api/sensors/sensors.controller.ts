@@ -1,4 +1,4 @@
-import { DefinitionController } from '../common/definition-controller';
+import { DefinitionController } from '../definitions/definition.controller';
 import { CreateSensorDto, ReplaceSensorDto, SensorPage, SensorView } from './sensor.dto';
 import { SensorsService } from './sensors.service';
 

@@ -1,29 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '../../../audit/audit-trail.service';
 import { DatabaseService } from '../../../database/database.service';
-import { assertNoProblems, notFound } from '../common/api-errors';
-import { DefinitionResource } from '../common/definition-resource';
-import { DefinitionRow, DefinitionTable } from '../common/definition-table';
-import { jsonParam, Sql } from '../common/sql';
+import { assertNoProblems, notFound } from '../../../common/errors';
+import { DefinitionService } from '../definitions/definition.service';
+import { SensorRow, SensorStore } from '../../../stores/sensor.store';
+import { TriggerStore } from '../../../stores/trigger.store';
+import { jsonParam, Sql } from '../../../stores/sql';
 import { iso } from '../../../common/iso';
 import { sensorConfigProblems } from './sensor-config';
 import { SensorDefinitionDto, SensorView } from './sensor.dto';
 
-interface SensorRow extends DefinitionRow {
-  description: string | null;
-  type: string;
-  trigger_ref: string;
-  config: Record<string, unknown>;
-  enabled: boolean;
-}
-
 @Injectable()
-export class SensorsService extends DefinitionResource<SensorRow, SensorView, SensorDefinitionDto> {
-  private readonly triggers: DefinitionTable<DefinitionRow>;
-
-  constructor(db: DatabaseService, audit: AuditTrail) {
-    super(db, audit, 'sensor');
-    this.triggers = new DefinitionTable(db, 'trigger');
+export class SensorsService extends DefinitionService<SensorRow, SensorView, SensorDefinitionDto> {
+  constructor(
+    db: DatabaseService,
+    audit: AuditTrail,
+    sensors: SensorStore,
+    private readonly triggers: TriggerStore,
+  ) {
+    super(db, audit, sensors);
   }
 
   protected async removeRow(ref: string): Promise<void> {

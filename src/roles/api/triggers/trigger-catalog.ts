@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DEFINITION_FRESHNESS, RefreshingCache } from '../../../common/refreshing-cache';
-import { DatabaseService } from '../../../database/database.service';
+import { TriggerStore } from '../../../stores/trigger.store';
 
 export interface TriggerInfo {
   ref: string;
@@ -23,7 +23,7 @@ export class TriggerCatalog {
   /** Last schema seen per ref, reused while unchanged so its compiled validator stays cached. */
   private readonly schemas = new Map<string, { text: string; schema: Record<string, unknown> }>();
 
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly triggers: TriggerStore) {}
 
   get(ref: string): Promise<TriggerInfo | undefined> {
     return this.cache.get(ref);
@@ -34,15 +34,7 @@ export class TriggerCatalog {
   }
 
   private async load(ref: string): Promise<TriggerInfo | undefined> {
-    const [row] = await this.db.query<{
-      ref: string;
-      payload_schema: string | null;
-      webhook_secret_sealed: string | null;
-    }>(
-      `SELECT ref, payload_schema::text AS payload_schema, webhook_secret_sealed
-         FROM trigger WHERE ref = $1`,
-      [ref],
-    );
+    const row = await this.triggers.catalogEntry(ref);
     const trigger = row
       ? {
           ref: row.ref,

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { PageOf } from '../common/pagination';
-import { IsRef, REF_MAX_LENGTH } from '../common/ref';
+import { PageOf } from '../../../http/pagination.dto';
+import { IsRef, REF_MAX_LENGTH } from '../../../http/ref.pipe';
 
 /** The fields of a trigger besides its ref (shared by POST and PUT). */
 export class TriggerDefinitionDto {

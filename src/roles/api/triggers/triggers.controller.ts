@@ -1,4 +1,4 @@
-import { DefinitionController } from '../common/definition-controller';
+import { DefinitionController } from '../definitions/definition.controller';
 import { CreateTriggerDto, ReplaceTriggerDto, TriggerPage, TriggerView } from './trigger.dto';
 import { TriggersService } from './triggers.service';
 

@@ -1,25 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { AuditTrail } from '../../../audit/audit-trail.service';
 import { DatabaseService } from '../../../database/database.service';
-import { assertNoProblems, conflict, notFound } from '../common/api-errors';
-import { DefinitionResource } from '../common/definition-resource';
-import { DefinitionRow } from '../common/definition-table';
-import { inTransaction, jsonParam } from '../common/sql';
+import { assertNoProblems, conflict, notFound } from '../../../common/errors';
+import { DefinitionService } from '../definitions/definition.service';
+import { RuleStore } from '../../../stores/rule.store';
+import { SensorStore } from '../../../stores/sensor.store';
+import { TriggerRow, TriggerStore } from '../../../stores/trigger.store';
+import { inTransaction, jsonParam } from '../../../stores/sql';
 import { SecretCipher, SecretsDisabledError } from '../../../secrets/secret-cipher';
 import { webhookSecretContext } from '../webhooks/webhook-signature';
 import { iso } from '../../../common/iso';
-import { userSchemaProblem } from '../common/user-schema';
+import { userSchemaProblem } from '../../../executions/user-schema';
 import { TriggerDefinitionDto, TriggerView } from './trigger.dto';
 import { TriggerCatalog } from './trigger-catalog';
 
-interface TriggerRow extends DefinitionRow {
-  description: string | null;
-  payload_schema: Record<string, unknown> | null;
-  webhook_secret_sealed: string | null;
-}
-
 @Injectable()
-export class TriggersService extends DefinitionResource<
+export class TriggersService extends DefinitionService<
   TriggerRow,
   TriggerView,
   TriggerDefinitionDto
@@ -27,10 +23,13 @@ export class TriggersService extends DefinitionResource<
   constructor(
     db: DatabaseService,
     audit: AuditTrail,
+    triggers: TriggerStore,
     catalog: TriggerCatalog,
+    private readonly rules: RuleStore,
+    private readonly sensors: SensorStore,
     private readonly cipher: SecretCipher,
   ) {
-    super(db, audit, 'trigger', catalog);
+    super(db, audit, triggers, catalog);
   }
 
   /** The webhook secret is sealed; left out of the DTO, the stored one stays. */
@@ -59,14 +58,12 @@ export class TriggersService extends DefinitionResource<
   protected async removeRow(ref: string): Promise<void> {
     await inTransaction(this.db, async (sql) => {
       if (!(await this.table.lock(ref, sql, 'UPDATE'))) throw notFound('trigger', ref);
-      const users = await sql.rows<{ kind: string; ref: string }>(
-        `SELECT 'rule' AS kind, ref FROM rule WHERE trigger_ref = $1
-         UNION ALL SELECT 'sensor' AS kind, ref FROM sensor WHERE trigger_ref = $1
-         ORDER BY kind, ref`,
-        [ref],
-      );
+      const users = [
+        ...(await this.rules.refsOnTrigger(sql, ref)).map((rule) => `rule '${rule}'`),
+        ...(await this.sensors.refsOnTrigger(sql, ref)).map((sensor) => `sensor '${sensor}'`),
+      ];
       if (users.length > 0) {
-        const named = users.map((user) => `${user.kind} '${user.ref}'`).join(', ');
+        const named = users.join(', ');
         throw conflict(`trigger '${ref}' is used by ${named}; delete or change those first`);
       }
       await this.table.remove(ref, sql);

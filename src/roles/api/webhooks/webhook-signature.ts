@@ -30,11 +30,6 @@ export function checkWebhookSignature(
   return undefined;
 }
 
-/** The X-Attune-Signature value for `rawBody` at time `t` (for senders and tests). */
-export function attuneSignature(secret: string, rawBody: Buffer | string, t: number): string {
-  return `t=${t},v1=${hmacHex(secret, [Buffer.from(`${t}.`), Buffer.from(rawBody)])}`;
-}
-
 function checkAttune(
   header: string,
   rawBody: Buffer,
@@ -69,10 +64,6 @@ function hmac(secret: string, parts: Buffer[]): Buffer {
   const mac = createHmac('sha256', secret);
   for (const part of parts) mac.update(part);
   return mac.digest();
-}
-
-function hmacHex(secret: string, parts: Buffer[]): string {
-  return hmac(secret, parts).toString('hex');
 }
 
 /** Constant-time comparison of a hex digest as received with the expected bytes. */

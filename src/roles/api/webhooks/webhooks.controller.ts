@@ -13,9 +13,9 @@ import {
   ApiSecurity,
 } from '@nestjs/swagger';
 import { BEARER_SCHEME, Public } from '../../../auth/access.decorators';
-import { ApiController } from '../common/api-controller.decorator';
-import { ApiErrorBody } from '../common/api-errors';
-import { RefPipe } from '../common/ref';
+import { ApiController } from '../../../http/api-controller.decorator';
+import { ApiErrorBody } from '../../../common/errors';
+import { RefPipe } from '../../../http/ref.pipe';
 import { WebhookRequest } from './webhook-authenticator';
 import { ATTUNE_SIGNATURE_HEADER, GITHUB_SIGNATURE_HEADER } from './webhook-signature';
 import { WebhooksService } from './webhooks.service';

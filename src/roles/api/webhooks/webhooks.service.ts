@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { MessagePublisher } from '../../../messaging/messaging.port';
-import { assertNoProblems, notFound } from '../common/api-errors';
-import { checkAgainst } from '../common/user-schema';
+import { assertNoProblems, notFound } from '../../../common/errors';
+import { checkAgainst } from '../../../executions/user-schema';
 import { TriggerCatalog } from '../triggers/trigger-catalog';
 import { WebhookAuthenticator, WebhookRequest } from './webhook-authenticator';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageOf, PaginationQueryDto } from '../common/pagination';
+import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
 
 export const WORKER_STATUSES = ['active', 'draining', 'inactive'] as const;
 

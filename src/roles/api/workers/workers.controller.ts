@@ -1,7 +1,7 @@
 import { Get, Query } from '@nestjs/common';
 import { ApiOkResponse } from '@nestjs/swagger';
 import { Requires } from '../../../auth/access.decorators';
-import { ApiController } from '../common/api-controller.decorator';
+import { ApiController } from '../../../http/api-controller.decorator';
 import { WorkerListQueryDto, WorkerPage } from './worker.dto';
 import { WorkersService } from './workers.service';
 

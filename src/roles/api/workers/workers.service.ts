@@ -1,35 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService } from '../../../database/database.service';
-import { listPage, Page, toPage } from '../common/pagination';
-import { poolSql } from '../common/sql';
+import { WorkerStore } from '../../../stores/worker.store';
+import { Page, toPage } from '../../../http/pagination.dto';
 import { iso } from '../../../common/iso';
 import { WorkerListQueryDto, WorkerView } from './worker.dto';
 
-interface WorkerRow {
-  id: string;
-  name: string;
-  runners: string[];
-  capacity: number;
-  status: string;
-  heartbeat_at: Date;
-  registered_at: Date;
-}
-
 @Injectable()
 export class WorkersService {
-  constructor(private readonly db: DatabaseService) {}
+  constructor(private readonly workers: WorkerStore) {}
 
   async list(query: WorkerListQueryDto): Promise<Page<WorkerView>> {
-    const page = await listPage<WorkerRow>(
-      poolSql(this.db),
-      {
-        from: 'worker',
-        columns: 'id, name, runners, capacity, status, heartbeat_at, registered_at',
-        filters: [{ sql: 'status = ?', value: query.status }],
-        orderBy: 'registered_at DESC, id DESC',
-      },
-      query,
-    );
+    const page = await this.workers.page(query, [{ sql: 'status = ?', value: query.status }]);
     return toPage(page, (row) => ({
       id: row.id,
       name: row.name,

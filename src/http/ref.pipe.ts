@@ -1,0 +1,42 @@
+import { applyDecorators, Injectable, PipeTransform, ArgumentMetadata } from '@nestjs/common';
+import { IsDefined, IsString, Matches, MaxLength } from 'class-validator';
+import { InvalidInputException } from '../common/errors';
+
+/** `pack.name`, lower case: the key of triggers, actions, rules and sensors. */
+export const REF_PATTERN = /^[a-z0-9_-]+(\.[a-z0-9_-]+)+$/;
+export const REF_MAX_LENGTH = 200;
+const REF_HINT = 'must look like pack.name (lower-case letters, digits, _ and -, joined by dots)';
+
+export function isRef(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= REF_MAX_LENGTH && REF_PATTERN.test(value);
+}
+
+/** Body property holding a ref. */
+export function IsRef(): PropertyDecorator {
+  return applyDecorators(
+    IsDefined({ message: ({ property }) => `${property} is required` }),
+    IsString(),
+    MaxLength(REF_MAX_LENGTH),
+    Matches(REF_PATTERN, { message: ({ property }) => `${property} ${REF_HINT}` }),
+  );
+}
+
+/** Path or query parameter holding a ref: 400 naming the parameter when malformed. */
+@Injectable()
+export class RefPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown, metadata: ArgumentMetadata): string {
+    if (!isRef(value)) {
+      throw new InvalidInputException([`${metadata.data ?? 'ref'} ${REF_HINT}`]);
+    }
+    return value;
+  }
+}
+
+/** PUT /:ref bodies may repeat the ref, but only the same one. */
+export function assertPathRef(pathRef: string, bodyRef: string | undefined): void {
+  if (bodyRef !== undefined && bodyRef !== pathRef) {
+    throw new InvalidInputException([
+      `ref '${bodyRef}' in the body differs from '${pathRef}' in the path; a ref cannot be renamed`,
+    ]);
+  }
+}

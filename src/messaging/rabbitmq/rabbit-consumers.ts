@@ -1,0 +1,262 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { decodeDelivery } from '../consumer-runtime/delivery-decoder';
+import { HandlerRegistry } from '../consumer-runtime/handler-registry';
+import { MessageDispatcher } from '../consumer-runtime/message-dispatcher';
+import { ConsumerComponent, componentKey } from '../consumer-components';
+import { DeliveryInfo } from '../message-context';
+import { ConsumerStatus } from '../messaging.port';
+import { ConsumerQueues } from '../topology';
+import { BrokerConnection } from './broker-connection';
+import { originalDeath } from './delivery-headers';
+import { RabbitFailureRouter } from './rabbit-failure-router';
+import { RabbitTopologyAdmin } from './rabbit-topology-admin';
+
+type ConsumerState = 'waiting' | 'starting' | 'consuming' | 'conflict' | 'stopped';
+
+/** One consumer component of this process and where it stands. */
+export interface RunningConsumer {
+  component: ConsumerComponent;
+  key: string;
+  queues?: ConsumerQueues;
+  tag?: string;
+  state: ConsumerState;
+  problem?: string;
+  inFlight: Set<Promise<void>>;
+  cancelledByBroker: boolean;
+}
+
+/**
+ * The RabbitMQ half of the consumer runtime: one consumer per component on golevelup's managed
+ * connection (createSubscriber), acks and nacks, retry and dead-letter publishes, and noticing
+ * channels that close and consumers the broker cancels. Decoding, dispatch and the retry
+ * decision are transport-neutral (../consumer-runtime).
+ */
+@Injectable()
+export class RabbitConsumers {
+  private readonly log = new Logger('Consumers');
+  private readonly closedChannels = new WeakSet<Channel>();
+  private readonly watchedChannels = new WeakSet<Channel>();
+  /** Every consumer started here: one channel may carry several (the broker cancels by tag). */
+  private readonly started = new Set<RunningConsumer>();
+
+  constructor(
+    private readonly broker: BrokerConnection,
+    private readonly topologyAdmin: RabbitTopologyAdmin,
+    private readonly dispatcher: MessageDispatcher,
+    private readonly failures: RabbitFailureRouter,
+  ) {}
+
+  /** Declares the component's queues and consumes its main queue as `<component>.<instance>`. */
+  async start(
+    running: RunningConsumer,
+    instance: string,
+    handlers: HandlerRegistry,
+  ): Promise<void> {
+    const { component } = running;
+    running.queues = component.queues(this.topologyAdmin.topology, instance);
+    running.tag = `${running.key}.${instance}`;
+    const { main, retries, deadLetter } = running.queues;
+    this.started.add(running);
+
+    await this.broker.whenConnected();
+    running.state = 'starting';
+    const report = await this.topologyAdmin.require([main, ...retries, deadLetter]);
+    const conflict = report.conflicts.find((c) => c.name === main.name);
+    if (conflict) {
+      // Consuming a queue declared differently (another DLX, say) could lose messages.
+      running.state = 'conflict';
+      running.problem = conflict.message;
+      return;
+    }
+
+    await this.broker.amqp.createSubscriber(
+      (_content: Buffer | undefined, msg?: ConsumeMessage) =>
+        this.onDelivery(running, msg!, handlers),
+      {
+        queue: main.name,
+        queueOptions: {
+          durable: main.durable,
+          exclusive: main.exclusive,
+          autoDelete: main.autoDelete,
+          arguments: main.arguments,
+          channel: component.channel,
+          consumerOptions: { consumerTag: running.tag },
+        },
+        bindings: main.bindings,
+        // Decoding happens in onDelivery, where bad JSON can be dead-lettered with its reason.
+        deserializer: (content: Buffer) => content,
+        errorHandler: async (channel: Channel, msg: ConsumeMessage, error: unknown) => {
+          // Only reached when retrying or dead-lettering itself failed: hand the message back.
+          this.log.error(
+            `${running.tag}: could not route a failed message (${String(error)}); requeueing`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          channel.nack(msg, false, true);
+        },
+      },
+      running.key,
+    );
+    running.state = 'consuming';
+    running.problem = undefined;
+    this.watchChannel(running);
+    const wrapper = this.broker.amqp.managedChannels[component.channel ?? 'AmqpConnection'];
+    wrapper?.on('connect', () => this.watchChannel(running));
+    this.log.log(`consuming ${main.name} as ${running.tag}`);
+  }
+
+  /** Stops taking messages and waits for those in hand. */
+  async stop(running: RunningConsumer): Promise<void> {
+    if (running.state === 'consuming' && running.tag && this.isActive(running)) {
+      await this.broker.amqp.cancelConsumer(running.tag).catch(() => {});
+    }
+    running.state = 'stopped';
+    await Promise.allSettled([...running.inFlight]);
+  }
+
+  status(running: RunningConsumer): ConsumerStatus {
+    const active = running.state === 'consuming' && this.isActive(running);
+    let problem = running.problem;
+    if (!active && !problem) {
+      problem =
+        running.state === 'waiting'
+          ? `consumer ${running.key} is waiting for ${running.queues ? 'the broker' : 'its queue to be bound'}`
+          : running.cancelledByBroker
+            ? `consumer ${running.tag} was cancelled by the broker (queue ${running.queues?.main.name} deleted?)`
+            : `consumer ${running.tag ?? running.key} on ${running.queues?.main.name ?? '?'} is not active`;
+    }
+    return {
+      component: running.key,
+      queue: running.queues?.main.name,
+      tag: running.tag,
+      active,
+      ...(active ? {} : { problem }),
+    };
+  }
+
+  /**
+   * A consumer the broker cancelled comes back once its queue exists again (re-created by
+   * `attune topology apply` or a restart of a peer). Reconnecting re-runs every consumer setup.
+   */
+  async resumeCancelled(): Promise<void> {
+    const cancelled = [...this.started].filter(
+      (r) => r.cancelledByBroker && r.state === 'consuming',
+    );
+    if (cancelled.length === 0 || !this.broker.isConnected) return;
+    try {
+      const missing = await this.topologyAdmin.missingQueues(
+        cancelled.map((r) => r.queues!.main.name),
+      );
+      if (cancelled.some((r) => !missing.includes(r.queues!.main.name))) {
+        this.log.warn("a cancelled consumer's queue exists again; reconnecting to resume it");
+        this.broker.amqp.managedConnection.reconnect();
+      }
+    } catch {
+      // Broker trouble: the next tick tries again.
+    }
+  }
+
+  /** Notices channel closes and broker-side cancels (the queue was deleted). */
+  private watchChannel(running: RunningConsumer): void {
+    const channel = this.channelOf(running);
+    if (!channel) return;
+    running.cancelledByBroker = false;
+    if (this.watchedChannels.has(channel)) return;
+    this.watchedChannels.add(channel);
+    channel.on('close', () => this.closedChannels.add(channel));
+    channel.on('cancel', ({ consumerTag }: { consumerTag: string }) => {
+      for (const consumer of this.started) {
+        if (consumer.tag !== consumerTag) continue;
+        consumer.cancelledByBroker = true;
+        this.log.error(
+          `consumer ${consumerTag} was cancelled by the broker (queue ${consumer.queues?.main.name} deleted?)`,
+        );
+      }
+    });
+  }
+
+  private channelOf(running: RunningConsumer): Channel | undefined {
+    if (!running.tag) return undefined;
+    // golevelup keeps the channel each consumer currently lives on, but only privately.
+    const amqp = this.broker.amqp as unknown as {
+      getConsumer(tag: string): { channel?: Channel } | undefined;
+    };
+    return amqp.getConsumer(running.tag)?.channel;
+  }
+
+  private isActive(running: RunningConsumer): boolean {
+    if (!this.broker.isConnected || running.cancelledByBroker) return false;
+    const channel = this.channelOf(running) as
+      (Channel & { consumers?: Map<string, unknown> }) | undefined;
+    if (!channel || this.closedChannels.has(channel)) return false;
+    return channel.consumers?.has(running.tag!) ?? true;
+  }
+
+  private onDelivery(
+    running: RunningConsumer,
+    msg: ConsumeMessage,
+    handlers: HandlerRegistry,
+  ): Promise<void> {
+    const work = this.handle(running, msg, handlers);
+    running.inFlight.add(work);
+    return work.finally(() => running.inFlight.delete(work));
+  }
+
+  private async handle(
+    running: RunningConsumer,
+    msg: ConsumeMessage,
+    handlers: HandlerRegistry,
+  ): Promise<void> {
+    if (running.state === 'stopped') {
+      throw new Error('consumer stopped'); // errorHandler requeues it for another replica
+    }
+    const queues = running.queues!;
+    const decoded = decodeDelivery(msg.content, running.key, (type) =>
+      handlers.handlerFor(running.component, type),
+    );
+    if (!decoded.ok) {
+      return this.failures.deadLetter(queues, running.tag!, msg, decoded.reason, decoded.error, 0);
+    }
+    const { envelope, handler } = decoded;
+    const death = originalDeath(msg);
+    const delivery: DeliveryInfo = {
+      queue: queues.main.name,
+      consumerTag: running.tag!,
+      redelivered: msg.fields.redelivered,
+      deathReason:
+        death?.reason ?? (msg.properties.headers?.['x-dead-letter-reason'] as string | undefined),
+      deathQueue: death?.queue,
+    };
+    const outcome = await this.dispatcher.dispatch(
+      envelope,
+      handler,
+      delivery,
+      queues.retries.length,
+    );
+    if (outcome.kind === 'retry') {
+      return this.failures.retry(queues, msg, envelope, outcome.attempt, outcome.error);
+    }
+    if (outcome.kind === 'dead-letter') {
+      const retries = envelope.headers.retry_count ?? 0;
+      return this.failures.deadLetter(
+        queues,
+        running.tag!,
+        msg,
+        outcome.reason,
+        outcome.error,
+        retries,
+      );
+    }
+  }
+}
+
+/** A consumer not started yet. */
+export function waitingConsumer(component: ConsumerComponent): RunningConsumer {
+  return {
+    component,
+    key: componentKey(component),
+    state: 'waiting',
+    inFlight: new Set(),
+    cancelledByBroker: false,
+  };
+}

@@ -1,0 +1,143 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { HandlerRegistry } from '../consumer-runtime/handler-registry';
+import {
+  ConsumerComponent,
+  componentKey,
+  MESSAGING_NEEDS,
+  MessagingNeeds,
+} from '../consumer-components';
+import { ConsumerControl, ConsumerStatus } from '../messaging.port';
+import { BrokerConnection } from './broker-connection';
+import { RabbitConsumers, RunningConsumer, waitingConsumer } from './rabbit-consumers';
+import { RabbitTopologyAdmin } from './rabbit-topology-admin';
+
+const WATCHDOG_INTERVAL_MS = 2000;
+
+/**
+ * The Attune transport as Nest sees it: a @nestjs/microservices custom strategy whose handlers
+ * are the @OnMessage methods of the role modules. It checks at start that every message routed
+ * to this process's consumers has exactly one handler, then runs one consumer per component
+ * (RabbitConsumers) without blocking start-up on the broker.
+ */
+@Injectable()
+export class RabbitTransportServer
+  extends Server
+  implements
+    CustomTransportStrategy,
+    ConsumerControl,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown
+{
+  private readonly log = new Logger('Consumers');
+  private readonly consumers = new Map<string, RunningConsumer>();
+  private readonly runtimeInstances = new Map<
+    string,
+    { promise: Promise<string>; resolve: (instance: string) => void }
+  >();
+  private watchdog?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly broker: BrokerConnection,
+    private readonly topologyAdmin: RabbitTopologyAdmin,
+    private readonly rabbit: RabbitConsumers,
+    @Inject(MESSAGING_NEEDS) private readonly needs: MessagingNeeds,
+  ) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    let handlers: HandlerRegistry;
+    try {
+      handlers = new HandlerRegistry(this.getHandlers(), this.needs.consumers);
+    } catch (error) {
+      return callback(error);
+    }
+    // Never block start-up on the broker: HTTP and /health must come up while it is away.
+    callback();
+    this.topologyAdmin.startDeclaring();
+    for (const component of this.needs.consumers) {
+      const running = waitingConsumer(component);
+      this.consumers.set(running.key, running);
+      void this.start(running, handlers).catch((error: Error) => {
+        running.problem = `consumer ${running.key} failed to start: ${error.message}`;
+        this.log.error(running.problem);
+      });
+    }
+    this.watchdog = setInterval(() => void this.rabbit.resumeCancelled(), WATCHDOG_INTERVAL_MS);
+    this.watchdog.unref();
+  }
+
+  on(): void {
+    // No transport-level events to subscribe to.
+  }
+
+  unwrap<T>(): T {
+    return this.broker.amqp as T;
+  }
+
+  async close(): Promise<void> {
+    await this.stopAll();
+  }
+
+  bindInstance(component: ConsumerComponent, instance: string): void {
+    this.runtimeSlot(componentKey(component)).resolve(instance);
+  }
+
+  async stopConsuming(component: ConsumerComponent): Promise<void> {
+    const running = this.consumers.get(componentKey(component));
+    if (running) await this.rabbit.stop(running);
+  }
+
+  consumerStatus(): ConsumerStatus[] {
+    return [...this.consumers.values()].map((running) => this.rabbit.status(running));
+  }
+
+  /** The queues this process consumes from (for readiness). */
+  consumedQueues(): string[] {
+    return [...this.consumers.values()].flatMap((r) => (r.queues ? [r.queues.main.name] : []));
+  }
+
+  private async start(running: RunningConsumer, handlers: HandlerRegistry): Promise<void> {
+    const instance = running.component.instanceBoundAtRunTime
+      ? await this.runtimeSlot(running.key).promise
+      : this.config.instanceId;
+    if (this.stopping) return;
+    await this.rabbit.start(running, instance, handlers);
+  }
+
+  private runtimeSlot(key: string) {
+    let slot = this.runtimeInstances.get(key);
+    if (!slot) {
+      let resolve!: (instance: string) => void;
+      const promise = new Promise<string>((r) => (resolve = r));
+      slot = { promise, resolve };
+      this.runtimeInstances.set(key, slot);
+    }
+    return slot;
+  }
+
+  private async stopAll(): Promise<void> {
+    this.stopping = true;
+    if (this.watchdog) clearInterval(this.watchdog);
+    await Promise.all([...this.consumers.values()].map((running) => this.rabbit.stop(running)));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stopAll();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.watchdog) clearInterval(this.watchdog);
+  }
+}

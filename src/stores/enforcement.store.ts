@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService } from '../database/database.service';
+import { ListFilter, listPage, ListQuery } from './list-page';
+import { poolSql } from './sql';
+
+/** An enforcement with the execution it created, if any. */
+export interface EnforcementRow {
+  id: string;
+  event_id: string;
+  rule_ref: string;
+  trigger_ref: string;
+  action_ref: string;
+  status: string;
+  error: string | null;
+  execution_id: string | null;
+  correlation_id: string;
+  created_at: Date;
+}
+
+/** The enforcement table (written with its event, see EventStore.record). */
+@Injectable()
+export class EnforcementStore {
+  constructor(private readonly db: DatabaseService) {}
+
+  /** Filters name columns as `e.<column>`. */
+  page(query: ListQuery, filters: ListFilter[]) {
+    return listPage<EnforcementRow>(
+      poolSql(this.db),
+      {
+        // execution.enforcement_id is unique, so the join adds no rows.
+        from: 'enforcement e LEFT JOIN execution x ON x.enforcement_id = e.id',
+        columns: 'e.*, x.id AS execution_id',
+        filters,
+        orderBy: 'e.created_at DESC, e.id DESC',
+      },
+      query,
+    );
+  }
+}

@@ -1,0 +1,77 @@
+import { MessageContext } from '../../src/messaging/message-context';
+import { DeadLetterHandler } from '../../src/roles/executor/dead-letter-handler.consumer';
+import {
+  FakeExecutionStore,
+  lifecycleOver,
+  READY_DATABASE,
+  RecordingNotifications,
+  RecordingPublisher,
+  testConfig,
+} from '../support/fakes';
+
+function setUp() {
+  const store = new FakeExecutionStore();
+  const publisher = new RecordingPublisher();
+  const notifications = new RecordingNotifications();
+  const handler = new DeadLetterHandler(
+    testConfig({ EXECUTION_QUEUE_TTL_MS: '5000' }),
+    READY_DATABASE,
+    lifecycleOver(store, publisher, notifications),
+  );
+  const deadLettered = (
+    row: { id: string; attempt: number; worker_id: string | null },
+    deathReason: string,
+  ) =>
+    handler.onDeadLetteredExecution(
+      {
+        execution_id: row.id,
+        action: 'core.noop',
+        attempt: row.attempt,
+        worker_id: row.worker_id ?? undefined,
+      },
+      { delivery: { deathReason } } as unknown as MessageContext,
+    );
+  return { store, publisher, notifications, deadLettered };
+}
+
+describe('DeadLetterHandler: what worker queues give back', () => {
+  it('fails an execution that expired in its worker queue while still scheduled', async () => {
+    const { store, deadLettered } = setUp();
+    const row = store.add({ status: 'scheduled', worker_id: 'w-1' });
+    await deadLettered(row, 'expired');
+    expect((await store.get(row.id))!).toMatchObject({
+      status: 'failed',
+      error: 'worker w-1 did not take the execution within 5000 ms (EXECUTION_QUEUE_TTL_MS)',
+    });
+  });
+
+  it('sends a rejected execution back to the scheduler', async () => {
+    const { store, publisher, deadLettered } = setUp();
+    const row = store.add({ status: 'scheduled', worker_id: 'w-1' });
+    await deadLettered(row, 'rejected');
+    expect((await store.get(row.id))!).toMatchObject({ status: 'requested', worker_id: null });
+    expect(publisher.ofType('ExecutionRequested').map((m) => m.payload.execution_id)).toEqual([
+      row.id,
+    ]);
+  });
+
+  it('leaves alone what has moved on: running, finished, another attempt or another worker', async () => {
+    const { store, publisher, notifications, deadLettered } = setUp();
+    const running = store.add({ status: 'running', worker_id: 'w-1' });
+    const done = store.add({ status: 'succeeded', worker_id: 'w-1' });
+    const retried = store.add({ status: 'scheduled', worker_id: 'w-1', attempt: 2 });
+    const moved = store.add({ status: 'scheduled', worker_id: 'w-2' });
+    await deadLettered(running, 'expired');
+    await deadLettered(done, 'rejected');
+    await deadLettered({ ...retried, attempt: 1 }, 'expired');
+    await deadLettered({ ...moved, worker_id: 'w-1' }, 'rejected');
+    expect([...store.rows.values()].map((r) => r.status)).toEqual([
+      'running',
+      'succeeded',
+      'scheduled',
+      'scheduled',
+    ]);
+    expect(publisher.published).toEqual([]);
+    expect(notifications.sent).toEqual([]);
+  });
+});
