@@ -3,7 +3,20 @@ import { Logger } from '@nestjs/common';
 import { InvalidConfigError, loadConfig } from './config/app-config';
 import { startApp } from './app';
 
+/**
+ * A promise nobody awaited failed: a bug, but one that must not end a process that could carry
+ * on (Node would exit). Logged loudly; the test suites fail on any such line.
+ */
+function reportUnhandledRejections(): void {
+  const logger = new Logger('Process');
+  process.on('unhandledRejection', (reason) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    logger.error(`unhandled rejection: ${error.message}`, error.stack);
+  });
+}
+
 async function main(): Promise<void> {
+  reportUnhandledRejections();
   let config;
   try {
     config = loadConfig();

@@ -97,6 +97,7 @@ const environmentSchema = z.object({
   MQ_PREFETCH: integer(1, 65535).default(50),
   MQ_PUBLISH_TIMEOUT_MS: integer(100).default(10_000),
   EXECUTION_QUEUE_TTL_MS: integer(1).default(300_000),
+  CONSUMER_START_TIMEOUT_MS: integer(1000).default(300_000),
   RETRY_BACKOFF_MS: millisecondList.default([1000, 5000, 30_000]),
   WORKER_NAME: z.string().trim().min(1).max(200).default(hostname()),
   WORKER_CAPACITY: integer(1, 10_000).default(10),
@@ -146,6 +147,8 @@ export interface AppConfig {
     publishTimeoutMs: number;
     executionQueueTtlMs: number;
     retryBackoffMs: number[];
+    /** A consumer that cannot start for this long (broker up) fails liveness too. */
+    consumerStartTimeoutMs: number;
   };
   worker: { name: string; capacity: number; heartbeatMs: number };
   /** Live clients: ping/comment interval, and bytes queued for one client before it is dropped. */
@@ -215,6 +218,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       publishTimeoutMs: e.MQ_PUBLISH_TIMEOUT_MS,
       executionQueueTtlMs: e.EXECUTION_QUEUE_TTL_MS,
       retryBackoffMs: e.RETRY_BACKOFF_MS,
+      consumerStartTimeoutMs: e.CONSUMER_START_TIMEOUT_MS,
     },
     worker: {
       name: e.WORKER_NAME,

@@ -15,11 +15,14 @@ export class HealthController {
     private readonly messaging: MessagingHealthIndicator,
   ) {}
 
-  /** The process is alive; no dependency is checked (a broker outage must not restart it). */
+  /**
+   * The process is alive. No dependency is checked (a broker outage must not restart it); only
+   * a consumer that cannot start while the broker is up, for CONSUMER_START_TIMEOUT_MS, fails it.
+   */
   @Get('live')
   @HealthCheck()
   live() {
-    return this.health.check([]);
+    return this.health.check([() => this.messaging.consumersLiveness()]);
   }
 
   /** Ready for work: database, broker, declared topology and every consumer this process runs. */

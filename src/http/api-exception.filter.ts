@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { DatabaseService } from '../database/database.service';
 import {
   InvalidParametersError,
@@ -114,7 +115,7 @@ function fromDatabaseError(exception: unknown): ErrorAnswer | undefined {
     return { status: 409, message: `already exists: ${error.detail ?? error.message}` };
   }
   if (code.startsWith('22')) return { status: 400, message: `invalid value: ${error.message}` };
-  if (/^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code)) {
+  if (isDatabaseUnavailable(error)) {
     return { status: 503, message: `database unavailable: ${error.message}` };
   }
   return undefined;

@@ -43,6 +43,13 @@ export class MessagingHealthIndicator {
       : session.up({ queues: consumed });
   }
 
+  /** For liveness: a consumer that should run and cannot, for long, needs a restart. */
+  consumersLiveness() {
+    const session = this.health.check('consumers');
+    const stalled = this.consumers.stalledConsumers();
+    return stalled.length > 0 ? session.down({ message: stalled.join('; ') }) : session.up();
+  }
+
   consumersCheck() {
     const session = this.health.check('consumers');
     const statuses = this.consumers.consumerStatus();

@@ -130,15 +130,28 @@ export class AttuneProcess {
     return this.exitPromise;
   }
 
-  /** SIGTERM and wait for the exit. */
+  /** SIGTERM and wait for the exit; fails if the process logged an unhandled rejection. */
   async stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exitPromise;
+    const exit = await this.exitPromise;
+    this.assertNoUnhandledRejections();
+    return exit;
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     if (signal === 'SIGKILL') await this.exitPromise;
+    this.assertNoUnhandledRejections();
+  }
+
+  /** A promise nobody awaited failed in the process: a bug, even if the process carried on. */
+  assertNoUnhandledRejections(): void {
+    const lines = this.output.filter((line) => line.includes('unhandled rejection'));
+    if (lines.length > 0) {
+      throw new Error(
+        `process on port ${this.port} logged unhandled rejections:\n${lines.join('\n')}`,
+      );
+    }
   }
 }
 

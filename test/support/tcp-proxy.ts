@@ -7,6 +7,10 @@ import { createConnection, createServer, Server, Socket } from 'node:net';
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /** Connections still to cut once their client has sent this many bytes. */
+  private cuts: { afterBytes: number; left: number } = { afterBytes: 0, left: 0 };
+  /** How many connections were cut that way. */
+  cutCount = 0;
 
   constructor(
     readonly port: number,
@@ -25,10 +29,31 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
+      if (this.cuts.left > 0) {
+        this.cuts.left--;
+        let sent = 0;
+        client.on('data', (chunk: Buffer) => {
+          sent += chunk.length;
+          if (sent >= this.cuts.afterBytes && !client.destroyed) {
+            this.cutCount++;
+            client.destroy();
+            upstream.destroy();
+          }
+        });
+      }
       client.pipe(upstream);
       upstream.pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  /**
+   * The next `count` connections are cut once their client has sent `afterBytes` bytes: with a
+   * broker behind, that is part-way through what a process sends first (the handshake, then
+   * its topology).
+   */
+  cutNextConnections(count: number, afterBytes: number): void {
+    this.cuts = { afterBytes, left: count };
   }
 
   /** Stops listening and cuts every open connection. */

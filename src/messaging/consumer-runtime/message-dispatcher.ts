@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { backoffDelay, delay } from '../../common/backoff';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import type { MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { Envelope } from '../../domain/messages';
@@ -9,6 +11,9 @@ import { decideFailure, FailureDecision } from './failure-decision';
 
 export type DeliveryOutcome = { kind: 'handled' } | FailureDecision;
 
+/** How long a handler is tried again in place while PostgreSQL is away; then the usual way. */
+const DATABASE_WAIT_MAX_MS = 120_000;
+
 /**
  * Runs the handler of a decoded message in its correlation scope, counts and times it, and
  * says what to do with the message: acknowledge it, retry it, or dead-letter it. What each of
@@ -16,6 +21,8 @@ export type DeliveryOutcome = { kind: 'handled' } | FailureDecision;
  */
 @Injectable()
 export class MessageDispatcher {
+  private readonly logger = new Logger('Consumers');
+
   constructor(private readonly metrics: MetricsService) {}
 
   dispatch(
@@ -42,13 +49,28 @@ export class MessageDispatcher {
     const type = envelope.message_type;
     this.metrics.consumed.inc({ queue, type });
     const endTimer = this.metrics.handlerDuration.startTimer({ queue, type });
+    const context = new MessageContext([envelope, delivery]);
+    const started = Date.now();
     try {
-      const result = await handler(envelope.payload, new MessageContext([envelope, delivery]));
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      this.metrics.acked.inc({ queue });
-      return { kind: 'handled' };
-    } catch (error) {
-      return decideFailure(error, envelope.headers.retry_count ?? 0, ladderLength);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const result = await handler(envelope.payload, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          this.metrics.acked.inc({ queue });
+          return { kind: 'handled' };
+        } catch (error) {
+          // PostgreSQL restarting is not the message's fault: try again in place, so it neither
+          // climbs the retry ladder nor, on a queue without one, lands in a dead-letter queue.
+          if (!isDatabaseUnavailable(error) || Date.now() - started > DATABASE_WAIT_MAX_MS) {
+            return decideFailure(error, envelope.headers.retry_count ?? 0, ladderLength);
+          }
+          const wait = backoffDelay(attempt, 250, 5000);
+          this.logger.warn(
+            `${type} ${envelope.message_id} on ${queue}: database unavailable (${(error as Error).message}); trying again in ${wait} ms`,
+          );
+          await delay(wait);
+        }
+      }
     } finally {
       endTimer();
     }

@@ -24,6 +24,8 @@ export interface RunningConsumer {
   problem?: string;
   inFlight: Set<Promise<void>>;
   cancelledByBroker: boolean;
+  /** Since when it should run but does not while the broker is connected (for liveness). */
+  inactiveSince?: number;
 }
 
 /**
@@ -86,14 +88,8 @@ export class RabbitConsumers {
         bindings: main.bindings,
         // Decoding happens in onDelivery, where bad JSON can be dead-lettered with its reason.
         deserializer: (content: Buffer) => content,
-        errorHandler: async (channel: Channel, msg: ConsumeMessage, error: unknown) => {
-          // Only reached when retrying or dead-lettering itself failed: hand the message back.
-          this.log.error(
-            `${running.tag}: could not route a failed message (${String(error)}); requeueing`,
-          );
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-          channel.nack(msg, false, true);
-        },
+        errorHandler: (channel: Channel, msg: ConsumeMessage, error: unknown) =>
+          this.handBack(running, channel, msg, error),
       },
       running.key,
     );
@@ -103,6 +99,35 @@ export class RabbitConsumers {
     const wrapper = this.broker.amqp.managedChannels[component.channel ?? 'AmqpConnection'];
     wrapper?.on('connect', () => this.watchChannel(running));
     this.log.log(`consuming ${main.name} as ${running.tag}`);
+  }
+
+  /**
+   * Reached when acking a handled message failed, or retrying or dead-lettering it did. On a
+   * channel that is gone nothing is done: the broker redelivers what was not acked, and handlers
+   * are idempotent. Otherwise the message goes back to the queue, after a pause. Never throws:
+   * nobody awaits this (an error here used to end the process).
+   */
+  private async handBack(
+    running: RunningConsumer,
+    channel: Channel,
+    msg: ConsumeMessage,
+    error: unknown,
+  ): Promise<void> {
+    if (this.closedChannels.has(channel) || isChannelClosedError(error)) {
+      this.log.warn(
+        `${running.tag}: channel lost with a message in hand; the broker redelivers it`,
+      );
+      return;
+    }
+    this.log.error(
+      `${running.tag}: could not route a failed message (${String(error)}); requeueing`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    try {
+      if (!this.closedChannels.has(channel)) channel.nack(msg, false, true);
+    } catch {
+      // The channel closed meanwhile: the broker redelivers.
+    }
   }
 
   /** Stops taking messages and waits for those in hand. */
@@ -116,6 +141,7 @@ export class RabbitConsumers {
 
   status(running: RunningConsumer): ConsumerStatus {
     const active = running.state === 'consuming' && this.isActive(running);
+    this.noteActivity(running, active);
     let problem = running.problem;
     if (!active && !problem) {
       problem =
@@ -154,6 +180,16 @@ export class RabbitConsumers {
     } catch {
       // Broker trouble: the next tick tries again.
     }
+  }
+
+  /**
+   * Keeps when a consumer stopped running while the broker was there to run it: a broker outage
+   * does not count (restarting would not help), nor a worker queue not bound yet.
+   */
+  noteActivity(running: RunningConsumer, active = this.isActive(running)): void {
+    const shouldRun = running.queues !== undefined && running.state !== 'stopped';
+    if (active || !shouldRun || !this.broker.isConnected) running.inactiveSince = undefined;
+    else running.inactiveSince ??= Date.now();
   }
 
   /** Notices channel closes and broker-side cancels (the queue was deleted). */
@@ -248,6 +284,15 @@ export class RabbitConsumers {
       );
     }
   }
+}
+
+/** amqplib's error for an operation on a channel (or connection) that has closed. */
+function isChannelClosedError(error: unknown): boolean {
+  const e = error as { name?: string; message?: string } | undefined;
+  return (
+    e?.name === 'IllegalOperationError' ||
+    /channel (is )?closed|connection closed/i.test(e?.message ?? '')
+  );
 }
 
 /** A consumer not started yet. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { backoffDelay, delay } from '../../common/backoff';
 import { MESSAGING_NEEDS, MessagingNeeds } from '../consumer-components';
 import { TopologyAdmin } from '../messaging.port';
 import { ConsumerQueues, QueueSpec, Topology } from '../topology';
@@ -32,13 +33,28 @@ export class RabbitTopologyAdmin extends TopologyAdmin {
     }
   }
 
-  /** Declares everything on each (re)connect. */
+  /**
+   * Declares everything on each (re)connect; a declaration cut short (the connection closed
+   * part-way, a channel error) is tried again with backoff while the broker is connected.
+   */
   startDeclaring(): void {
-    this.broker.onConnect(() => {
-      void this.apply().catch((error: Error) =>
-        this.logger.warn(`declaring topology failed (${error.message}); will retry on reconnect`),
-      );
-    });
+    this.broker.onConnect(() => void this.declareUntilDone());
+  }
+
+  private async declareUntilDone(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.apply();
+        return;
+      } catch (error) {
+        if (!this.broker.isConnected) return; // the next connect declares again
+        const wait = backoffDelay(attempt, 500, 30_000);
+        this.logger.warn(
+          `declaring topology failed (${(error as Error).message}); trying again in ${wait} ms`,
+        );
+        await delay(wait);
+      }
+    }
   }
 
   get report(): TopologyReport | undefined {

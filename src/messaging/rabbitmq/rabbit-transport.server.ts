@@ -6,6 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { backoffDelay, delay } from '../../common/backoff';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { HandlerRegistry } from '../consumer-runtime/handler-registry';
@@ -45,6 +46,7 @@ export class RabbitTransportServer
   >();
   private watchdog?: NodeJS.Timeout;
   private stopping = false;
+  private readonly stopped = new AbortController();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -74,7 +76,7 @@ export class RabbitTransportServer
         this.log.error(running.problem);
       });
     }
-    this.watchdog = setInterval(() => void this.rabbit.resumeCancelled(), WATCHDOG_INTERVAL_MS);
+    this.watchdog = setInterval(() => this.watch(), WATCHDOG_INTERVAL_MS);
     this.watchdog.unref();
   }
 
@@ -108,12 +110,49 @@ export class RabbitTransportServer
     return [...this.consumers.values()].flatMap((r) => (r.queues ? [r.queues.main.name] : []));
   }
 
+  /**
+   * Keeps trying until the consumer runs or the process stops: a start that failed (the
+   * connection closed while it declared its queues, say) is tried again with backoff, and
+   * readiness names it meanwhile.
+   */
   private async start(running: RunningConsumer, handlers: HandlerRegistry): Promise<void> {
     const instance = running.component.instanceBoundAtRunTime
       ? await this.runtimeSlot(running.key).promise
       : this.config.instanceId;
-    if (this.stopping) return;
-    await this.rabbit.start(running, instance, handlers);
+    for (let attempt = 0; !this.stopping; attempt++) {
+      try {
+        await this.rabbit.start(running, instance, handlers);
+        return;
+      } catch (error) {
+        if (this.stopping) return;
+        const wait = backoffDelay(attempt, 500, 30_000);
+        running.state = 'waiting';
+        running.problem = `consumer ${running.key} failed to start (${(error as Error).message}); trying again in ${wait} ms`;
+        this.log.warn(running.problem);
+        await delay(wait, this.stopped.signal);
+      }
+    }
+  }
+
+  /** Consumers that should have run for longer than CONSUMER_START_TIMEOUT_MS and do not. */
+  stalledConsumers(): string[] {
+    const limit = this.config.messaging.consumerStartTimeoutMs;
+    const now = Date.now();
+    return [...this.consumers.values()]
+      .filter((running) => {
+        this.rabbit.noteActivity(running);
+        return running.inactiveSince !== undefined && now - running.inactiveSince > limit;
+      })
+      .map(
+        (running) =>
+          `consumer ${running.tag ?? running.key} has not run for ${Math.round((now - running.inactiveSince!) / 1000)} s ` +
+          `while the broker was connected (CONSUMER_START_TIMEOUT_MS=${limit})`,
+      );
+  }
+
+  private watch(): void {
+    for (const running of this.consumers.values()) this.rabbit.noteActivity(running);
+    void this.rabbit.resumeCancelled();
   }
 
   private runtimeSlot(key: string) {
@@ -129,6 +168,7 @@ export class RabbitTransportServer
 
   private async stopAll(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     if (this.watchdog) clearInterval(this.watchdog);
     await Promise.all([...this.consumers.values()].map((running) => this.rabbit.stop(running)));
   }
