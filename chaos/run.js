@@ -132,13 +132,11 @@ async function main() {
 
     log(`sending ${CONFIG.webhooks} webhooks at ${CONFIG.rate}/s while the faults happen`);
     const loadStart = Date.now();
-    const faults = faultSchedule({ fleet, proxy, prefix, freezeMs: FREEZE_MS }).map(
-      async (fault) => {
-        await sleep(Math.max(0, loadStart + fault.at - Date.now()));
-        log(`fault: ${fault.what}`);
-        await fault.act().catch((error) => log(`fault '${fault.what}' failed: ${error.message}`));
-      },
-    );
+    const faults = faultSchedule({ fleet, proxy, freezeMs: FREEZE_MS }).map(async (fault) => {
+      await sleep(Math.max(0, loadStart + fault.at - Date.now()));
+      log(`fault: ${fault.what}`);
+      await fault.act().catch((error) => log(`fault '${fault.what}' failed: ${error.message}`));
+    });
     await fixedRate({ count: CONFIG.webhooks, rate: CONFIG.rate, send, maxInFlight: 100_000 });
     await Promise.all(faults);
     log(`load done: ${accepted.length} accepted (${retries} retried sends, ${gaveUp} gave up)`);
