@@ -3,7 +3,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'chaos/results/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'chaos/results/**'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
