@@ -101,6 +101,7 @@ const environmentSchema = z.object({
   RETRY_BACKOFF_MS: millisecondList.default([1000, 5000, 30_000]),
   WORKER_NAME: z.string().trim().min(1).max(200).default(hostname()),
   WORKER_CAPACITY: integer(1, 10_000).default(10),
+  MAX_BACKLOG: integer(1).default(10_000),
   WORKER_HEARTBEAT_MS: integer(100).default(10_000),
   NOTIFIER_HEARTBEAT_MS: integer(100).default(15_000),
   NOTIFIER_CLIENT_BUFFER_BYTES: integer(1024).default(1_048_576),
@@ -151,6 +152,11 @@ export interface AppConfig {
     consumerStartTimeoutMs: number;
   };
   worker: { name: string; capacity: number; heartbeatMs: number };
+  /**
+   * Work accepted and not started (events not yet processed, executions requested or
+   * scheduled) past which webhooks and manual runs answer 429.
+   */
+  maxBacklog: number;
   /** Live clients: ping/comment interval, and bytes queued for one client before it is dropped. */
   notifier: { heartbeatMs: number; clientBufferBytes: number };
   shutdownGraceMs: number;
@@ -225,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       capacity: e.WORKER_CAPACITY,
       heartbeatMs: e.WORKER_HEARTBEAT_MS,
     },
+    maxBacklog: e.MAX_BACKLOG,
     notifier: {
       heartbeatMs: e.NOTIFIER_HEARTBEAT_MS,
       clientBufferBytes: e.NOTIFIER_CLIENT_BUFFER_BYTES,

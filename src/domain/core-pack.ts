@@ -10,6 +10,14 @@ export function isCoreRef(ref: string): boolean {
 export const RUNNERS = ['shell', 'http', 'echo', 'noop', 'sleep', 'ask'] as const;
 export type RunnerName = (typeof RUNNERS)[number];
 
+/**
+ * Runners without side effects or waiting (see Runner.pure): the worker runs them and records
+ * the outcome in its claim, so they hold no worker slot and never wait for one (decision 014).
+ */
+export const PURE_RUNNERS: readonly string[] = ['echo', 'noop'] satisfies RunnerName[];
+
+export const isPureRunner = (runner: string): boolean => PURE_RUNNERS.includes(runner);
+
 export interface TriggerDefinition {
   ref: string;
   description: string;

@@ -74,15 +74,14 @@ export class ExecutionLifecycle {
       this.notify(row);
       await this.requestScheduling(row);
     } catch (error) {
-      // The row is stored, so the execution is accepted: the sweeper sends it as soon as the
-      // broker takes messages again. Failing here would make a retrying client run it twice.
-      this.logger.warn(`execution ${row.id} stored but not yet sent: ${(error as Error).message}`);
-      await this.store.makeDueNow(row.id).catch(() => undefined);
+      // The row is stored, so the execution is accepted: it waits in the line, where an executor
+      // takes it without the message. Failing here would make a retrying client run it twice.
+      this.logger.warn(`execution ${row.id} stored but not announced: ${(error as Error).message}`);
     }
     return row;
   }
 
-  /** Publishes ExecutionRequested for the scheduler (again, if the row is still `requested`). */
+  /** Publishes ExecutionRequested: the scheduler's fast path for a new `requested` row. */
   async requestScheduling(
     row: Pick<ExecutionRow, 'id' | 'action_ref' | 'attempt' | 'correlation_id'>,
   ): Promise<void> {

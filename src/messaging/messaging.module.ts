@@ -13,6 +13,7 @@ import {
   ConsumerControl,
   DeadLetterAdmin,
   MessagePublisher,
+  QueueDepths,
   TopologyAdmin,
 } from './messaging.port';
 import { BrokerConnection } from './rabbitmq/broker-connection';
@@ -21,6 +22,7 @@ import { RabbitFailureRouter } from './rabbitmq/rabbit-failure-router';
 import { RabbitTransportServer } from './rabbitmq/rabbit-transport.server';
 import { RabbitDeadLetterAdmin } from './rabbitmq/rabbit-dead-letter-admin';
 import { RabbitPublisher } from './rabbitmq/rabbit-publisher';
+import { RabbitQueueDepths } from './rabbitmq/rabbit-queue-depths';
 import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
 import { TopologyManager } from './rabbitmq/topology-manager';
 import { Topology } from './topology';
@@ -50,6 +52,7 @@ export class MessagingModule {
         RabbitTopologyAdmin,
         RabbitPublisher,
         RabbitDeadLetterAdmin,
+        RabbitQueueDepths,
         MessageDispatcher,
         RabbitFailureRouter,
         RabbitConsumers,
@@ -58,6 +61,7 @@ export class MessagingModule {
         { provide: TopologyAdmin, useExisting: RabbitTopologyAdmin },
         { provide: MessagePublisher, useExisting: RabbitPublisher },
         { provide: DeadLetterAdmin, useExisting: RabbitDeadLetterAdmin },
+        { provide: QueueDepths, useExisting: RabbitQueueDepths },
         { provide: ConsumerControl, useExisting: RabbitTransportServer },
       ],
       exports: [
@@ -68,6 +72,7 @@ export class MessagingModule {
         TopologyAdmin,
         MessagePublisher,
         DeadLetterAdmin,
+        QueueDepths,
         ConsumerControl,
       ],
     };

@@ -60,6 +60,12 @@ export abstract class DeadLetterAdmin {
   abstract replay(queue: string, limit: number): Promise<{ replayed: number; remaining: number }>;
 }
 
+/** How much work waits in the transport, for backpressure. */
+export abstract class QueueDepths {
+  /** Events published and not yet taken by an enforcement processor. */
+  abstract eventsWaiting(): Promise<number>;
+}
+
 /** Declare and verify the topology a process needs; used at start, on reconnect and by the CLI. */
 export abstract class TopologyAdmin {
   abstract apply(): Promise<TopologyReport>;

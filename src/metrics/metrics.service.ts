@@ -43,6 +43,16 @@ export class MetricsService {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly backlog = new Gauge({
+    name: 'attune_backlog',
+    help: 'Work accepted and not started: events not yet processed plus executions requested or scheduled (read by the api role every second)',
+    registers: [this.registry],
+  });
+  readonly backlogLimit = new Gauge({
+    name: 'attune_backlog_limit',
+    help: 'MAX_BACKLOG: past it, webhooks and manual runs answer 429',
+    registers: [this.registry],
+  });
   readonly notifierClients = new Gauge({
     name: 'attune_notifier_clients',
     help: 'Live notification clients connected to this notifier, by transport (ws, sse)',

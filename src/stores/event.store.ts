@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TickBatcher } from '../common/tick-batcher';
 import { DatabaseService } from '../database/database.service';
 import type { PayloadOf } from '../domain/messages';
-import { EXECUTION_COLUMNS, FIRST_REDISPATCH_SQL } from './execution-columns';
+import { EXECUTION_COLUMNS } from './execution-columns';
 import type { NewExecution } from './execution.store';
 import { ExecutionRow } from '../executions/execution-view';
 import { ListFilter, listPage, ListQuery } from './list-page';
@@ -47,11 +47,11 @@ const RECORD_SQL = `WITH ev AS (
           WHERE u.event_id IN (SELECT id FROM ev)
        ), ex AS (
          INSERT INTO execution (id, action_ref, status, parameters, correlation_id, enforcement_id,
-                                worker_id, created_by, scheduled_at, dispatch_after)
+                                worker_id, created_by, scheduled_at)
          SELECT u.id, u.action_ref,
                 CASE WHEN u.worker_id IS NULL THEN 'requested' ELSE 'scheduled' END,
                 u.parameters, u.correlation_id, u.enforcement_id, u.worker_id, u.created_by,
-                CASE WHEN u.worker_id IS NULL THEN NULL ELSE now() END, ${FIRST_REDISPATCH_SQL}
+                CASE WHEN u.worker_id IS NULL THEN NULL ELSE now() END
            FROM unnest($15::uuid[], $16::text[], $17::jsonb[], $18::uuid[], $19::uuid[],
                        $20::uuid[], $21::uuid[], $22::text[])
                 AS u(id, action_ref, parameters, correlation_id, enforcement_id, event_id,
@@ -66,7 +66,7 @@ const RECORD_SQL = `WITH ev AS (
  * The event table. Events are stored with their enforcements and executions: each event
  * atomically (one statement for all of it), and every event that arrives in the same turn in
  * that same statement. Executions with a worker picked are stored `scheduled` on it, the others
- * `requested`.
+ * `requested`: in the line that waits for a slot (decision 014).
  */
 @Injectable()
 export class EventStore {

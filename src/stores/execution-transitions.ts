@@ -5,9 +5,10 @@ import {
   TERMINAL_STATUSES,
 } from '../domain/execution-status';
 import { TickBatcher } from '../common/tick-batcher';
+import { PURE_RUNNERS } from '../domain/core-pack';
 import type { DatabaseService } from '../database/database.service';
 import type { ExecutionRow } from '../executions/execution-view';
-import { columnsOf } from './execution-columns';
+import { columnsOf, EXECUTION_COLUMNS } from './execution-columns';
 
 export interface TransitionFields {
   result?: unknown;
@@ -28,27 +29,65 @@ export type TransitionOutcome =
   | { applied: true; row: ExecutionRow }
   | { applied: false; reason: 'noop' | 'illegal' | 'stale' | 'missing'; current?: ExecutionStatus };
 
-/** Transitions of distinct executions, each to its own target (built once: it is long). */
-const TRANSITION_SQL = `UPDATE execution e SET status = u.target, updated_at = now(),
+/**
+ * The channel on which freed worker slots are announced (`pg_notify`): `<worker id>:<count>`
+ * pairs, comma separated.
+ */
+export const SLOTS_FREED_CHANNEL = 'attune_slots_freed';
+
+/** Workers named in one announcement at most (a payload is limited to 8000 bytes). */
+const MAX_WORKERS_ANNOUNCED = 100;
+
+/**
+ * Transitions of distinct executions, each to its own target (built once: it is long). An
+ * execution that leaves `scheduled` or `running` frees a slot of its worker (unless it is pure,
+ * and held none): the statement
+ * announces those workers on SLOTS_FREED_CHANNEL, delivered when it commits, so executors know
+ * at once (decision 014). One sent back to `requested` joins the waiting line again after a
+ * backoff (1, 2, 4 … 30 s), so a send that keeps failing is not retried in a tight loop.
+ */
+const TRANSITION_SQL = `WITH u AS (
+         SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
+                              $7::uuid[], $8::int[], $9::uuid[], $10::bool[])
+                AS u(id, target, sources, result, error, worker_id, attempt, guard_worker,
+                     through_running)
+       ), moved AS (
+         UPDATE execution e SET status = u.target, updated_at = now(),
               scheduled_at = CASE u.target WHEN 'scheduled' THEN now()
                                            WHEN 'requested' THEN NULL ELSE e.scheduled_at END,
               started_at = CASE WHEN u.target = 'running' OR u.through_running
                                 THEN COALESCE(e.started_at, now())
                                 ELSE e.started_at END,
               finished_at = CASE WHEN u.target = ANY($1) THEN now() ELSE e.finished_at END,
-              -- Back to the scheduler (its worker was lost): forget the assignment.
-              dispatch_after = CASE WHEN u.target = 'requested' THEN now() ELSE e.dispatch_after END,
+              dispatch_after = CASE WHEN u.target = 'requested'
+                                    THEN now() + make_interval(secs => LEAST(30, power(2, e.dispatch_attempts)))
+                                    ELSE e.dispatch_after END,
+              dispatch_attempts = e.dispatch_attempts
+                                  + CASE WHEN u.target = 'requested' THEN 1 ELSE 0 END,
+              -- Back in the line (its worker gave it back): forget the assignment.
               worker_id = CASE WHEN u.target = 'requested' THEN NULL
                                ELSE COALESCE(u.worker_id, e.worker_id) END,
               result = COALESCE(u.result, e.result), error = COALESCE(u.error, e.error)
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::uuid[],
-                     $8::int[], $9::uuid[], $10::bool[])
-              AS u(id, target, sources, result, error, worker_id, attempt, guard_worker,
-                   through_running)
-        WHERE e.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
-          AND (u.attempt IS NULL OR e.attempt = u.attempt)
-          AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
-        RETURNING ${columnsOf('e')}`;
+           FROM u, execution old
+          WHERE e.id = u.id AND old.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
+            AND (u.attempt IS NULL OR e.attempt = u.attempt)
+            AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
+          RETURNING ${columnsOf('e')}, old.status AS previous_status,
+                    old.worker_id AS previous_worker_id, u.through_running
+       ), freed AS (
+         SELECT pg_notify('${SLOTS_FREED_CHANNEL}', string_agg(worker || ':' || n, ','))
+           FROM (SELECT previous_worker_id::text AS worker, count(*) AS n FROM moved
+                  WHERE previous_status IN ('scheduled', 'running')
+                    AND previous_worker_id IS NOT NULL AND status NOT IN ('scheduled', 'running')
+                    -- Pure executions held no slot (claimed and finished in one go, or not).
+                    AND NOT through_running
+                    AND action_ref NOT IN (SELECT ref FROM action
+                                           WHERE runner = ANY('{${PURE_RUNNERS.join(',')}}'))
+                  GROUP BY 1 LIMIT ${MAX_WORKERS_ANNOUNCED}) w
+         HAVING count(*) > 0
+       )
+       -- Naming f.n keeps the planner from dropping the announcement as unused.
+       SELECT ${EXECUTION_COLUMNS} FROM moved, (SELECT count(*) AS n FROM freed) f WHERE f.n >= 0`;
 
 /**
  * Status changes of the execution table (ExecutionStore's engine): every transition asked for

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ExecutionStatus, sourcesOf } from '../domain/execution-status';
-import { columnsOf, EXECUTION_COLUMNS, FIRST_REDISPATCH_SQL } from './execution-columns';
+import { columnsOf, EXECUTION_COLUMNS } from './execution-columns';
 import {
   ExecutionTransitions,
   TransitionFields,
@@ -26,10 +26,10 @@ export interface NewExecution {
 }
 
 /**
- * When an execution that found no worker (or was never picked up) is offered again:
- * 1, 2, 4 … 30 s after its previous try. Shared by the scheduler's deferral and the sweeper.
+ * How long a taker holds an execution it took from the waiting line: it schedules it within
+ * milliseconds; if it died meanwhile, the execution is back in its place after this.
  */
-const NEXT_DISPATCH_SQL = `now() + make_interval(secs => LEAST(30, power(2, dispatch_attempts)))`;
+const TAKE_LEASE_SQL = `now() + interval '30 seconds'`;
 
 /** `status = ANY(<statuses the state machine lets into to>)`: the guard of every status write. */
 const guarded = (to: ExecutionStatus, column = 'status') =>
@@ -37,7 +37,7 @@ const guarded = (to: ExecutionStatus, column = 'status') =>
 
 /** What was done with the executions of workers that stopped heartbeating. */
 export interface RescuedExecutions {
-  /** Not started: back to the scheduler. */
+  /** Not started: back to the waiting line. */
   rescheduled: ExecutionRow[];
   /** Started, and their action may run again: a new attempt. */
   retried: ExecutionRow[];
@@ -54,7 +54,7 @@ export class ExecutionStore {
     this.transitions = new ExecutionTransitions(db, (id) => this.get(id));
   }
 
-  /** Inserts `requested` executions. */
+  /** Inserts `requested` executions: they join the waiting line (decision 014). */
   async insertRequested(executions: NewExecution[]): Promise<ExecutionRow[]> {
     if (executions.length === 0) return [];
     const values: unknown[] = [];
@@ -70,19 +70,11 @@ export class ExecutionStore {
       );
       const b = i * 7;
       return `($${b + 1}, $${b + 2}, 'requested', $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6},
-        $${b + 7}, ${FIRST_REDISPATCH_SQL})`;
+        $${b + 7})`;
     });
     const sql = `INSERT INTO execution (id, action_ref, status, parameters, correlation_id,
-        enforcement_id, rerun_of, created_by, dispatch_after) VALUES ${tuples.join(', ')} RETURNING ${EXECUTION_COLUMNS}`;
+        enforcement_id, rerun_of, created_by) VALUES ${tuples.join(', ')} RETURNING ${EXECUTION_COLUMNS}`;
     return this.db.query<ExecutionRow>(sql, values);
-  }
-
-  /** Lets the requested-sweeper offer it on its next pass instead of after the usual grace. */
-  async makeDueNow(id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE execution SET dispatch_after = now() WHERE id = $1 AND status = 'requested'`,
-      [id],
-    );
   }
 
   async get(id: string): Promise<ExecutionRow | undefined> {
@@ -115,54 +107,73 @@ export class ExecutionStore {
     return row?.action_ref;
   }
 
-  /** The executions an event created that have not started (to re-send after a redelivery). */
-  unstartedOfEvent(eventId: string): Promise<ExecutionRow[]> {
+  /** The executions an event created that are scheduled, not started (to re-send them). */
+  scheduledOfEvent(eventId: string): Promise<ExecutionRow[]> {
     return this.db.query<ExecutionRow>(
       `SELECT ${EXECUTION_COLUMNS} FROM execution
         WHERE enforcement_id IN (SELECT id FROM enforcement WHERE event_id = $1)
-          AND status IN ('requested', 'scheduled')`,
+          AND status = 'scheduled'`,
       [eventId],
     );
   }
 
   /**
-   * No worker could take it: the sweeper offers it again later, with backoff. Answers how often
-   * that has happened, or undefined when it is no longer `requested`.
+   * Takes up to `limit` executions from the head of the waiting line (`requested`, oldest
+   * first), skipping those of actions whose runner is not in `runners` (no room for them) and
+   * those in `skip` (given back in this pass). Each is taken by one taker (SKIP LOCKED) and held
+   * for it by a lease.
    */
-  async deferDispatch(id: string): Promise<number | undefined> {
-    const [row] = await this.db.query<{ dispatch_attempts: number }>(
-      `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
-              dispatch_attempts = dispatch_attempts + 1
-        WHERE id = $1 AND status = 'requested'
-        RETURNING dispatch_attempts`,
+  async takeWaiting(
+    limit: number,
+    runners: string[],
+    skip: string[] = [],
+  ): Promise<ExecutionRow[]> {
+    const rows = await this.db.query<ExecutionRow>(
+      `WITH taken AS (
+         SELECT e.id FROM execution e LEFT JOIN action a ON a.ref = e.action_ref
+          WHERE e.status = 'requested' AND e.dispatch_after <= now()
+            AND (a.ref IS NULL OR a.runner = ANY($2::text[]))
+            AND NOT e.id = ANY($3::uuid[])
+          ORDER BY e.created_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED
+       )
+       UPDATE execution e SET dispatch_after = ${TAKE_LEASE_SQL} FROM taken
+        WHERE e.id = taken.id
+       RETURNING ${columnsOf('e')}`,
+      [limit, runners, skip],
+    );
+    return rows.sort(
+      (a, b) => a.created_at.getTime() - b.created_at.getTime() || a.id.localeCompare(b.id),
+    );
+  }
+
+  /** Gives a taken execution back to its place in the line (no worker could take it after all). */
+  async giveBack(id: string): Promise<void> {
+    await this.db.query(
+      `UPDATE execution SET dispatch_after = now() WHERE id = $1 AND status = 'requested'`,
       [id],
     );
-    return row?.dispatch_attempts;
+  }
+
+  /** Executions not started yet (`requested` or `scheduled`): part of the backlog. */
+  async countNotStarted(): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM execution WHERE status IN ('requested', 'scheduled')`,
+    );
+    return row.n;
   }
 
   /**
-   * Up to `limit` `requested` executions due to be offered again, each pushed back by the
-   * backoff as it is taken; SKIP LOCKED keeps two sweepers from taking the same one.
+   * Executions `scheduled` for longer than `lostAfterS` seconds, which no worker took: back to
+   * `requested`, in their place in the waiting line (the state machine's guard applies).
    */
-  takeDue(
-    limit: number,
-  ): Promise<Array<Pick<ExecutionRow, 'id' | 'action_ref' | 'attempt' | 'correlation_id'>>> {
-    return this.db.query(
-      `UPDATE execution SET dispatch_after = ${NEXT_DISPATCH_SQL},
-                dispatch_attempts = dispatch_attempts + 1
-          WHERE id IN (SELECT id FROM execution
-                        WHERE status = 'requested' AND dispatch_after <= now()
-                        ORDER BY dispatch_after LIMIT $1 FOR UPDATE SKIP LOCKED)
-          RETURNING id, action_ref, attempt, correlation_id`,
-      [limit],
-    );
-  }
-
-  /** A worker arrived: everything waiting for one is due now. */
-  async makeWaitingDueNow(): Promise<void> {
-    await this.db.query(
-      `UPDATE execution SET dispatch_after = now()
-        WHERE status = 'requested' AND dispatch_attempts > 0 AND dispatch_after > now()`,
+  returnLostOffers(lostAfterS: number): Promise<ExecutionRow[]> {
+    return this.db.query<ExecutionRow>(
+      `UPDATE execution SET status = 'requested', worker_id = NULL, scheduled_at = NULL,
+              dispatch_after = now(), updated_at = now()
+        WHERE status = 'scheduled' AND ${guarded('requested')}
+          AND scheduled_at < now() - make_interval(secs => $1)
+        RETURNING ${EXECUTION_COLUMNS}`,
+      [lostAfterS],
     );
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
+import { PURE_RUNNERS } from '../domain/core-pack';
 import { ListFilter, listPage, ListQuery } from './list-page';
 import { poolSql, Sql } from './sql';
 
@@ -70,24 +71,21 @@ export class WorkerStore {
     );
   }
 
-  /** Active workers that heartbeated within `aliveWithinS`, with their load (one query). */
+  /**
+   * Active workers that heartbeated within `aliveWithinS`, with their load: the slots taken by
+   * executions scheduled to or running on them (pure ones take none). One query.
+   */
   activeWithLoad(aliveWithinS: number): Promise<WorkerWithLoad[]> {
     return this.db.query<WorkerWithLoad>(
       `SELECT w.id, w.runners, w.capacity,
               (SELECT count(*) FROM execution e
-                WHERE e.worker_id = w.id AND e.status IN ('scheduled', 'running'))::int AS load
+                WHERE e.worker_id = w.id AND e.status IN ('scheduled', 'running')
+                  AND e.action_ref NOT IN (SELECT ref FROM action WHERE runner = ANY($2))
+              )::int AS load
          FROM worker w
         WHERE w.status = 'active' AND w.heartbeat_at > now() - make_interval(secs => $1)`,
-      [aliveWithinS],
+      [aliveWithinS, PURE_RUNNERS],
     );
-  }
-
-  /** When the most recent active worker registered (null when none is active). */
-  async latestActiveRegistration(): Promise<Date | null> {
-    const [row] = await this.db.query<{ at: Date | null }>(
-      `SELECT max(registered_at) AS at FROM worker WHERE status = 'active'`,
-    );
-    return row?.at ?? null;
   }
 
   /** Marks workers silent for `staleAfterS` inactive (in the reaper's transaction). */

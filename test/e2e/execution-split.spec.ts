@@ -10,6 +10,7 @@ describe('execution path with roles split over processes', () => {
   const prefix = uniquePrefix('split');
   const processes: AttuneProcess[] = [];
   let api: AttuneProcess;
+  let executor: AttuneProcess;
 
   const start = async (roles: string, env: Record<string, string> = {}) => {
     const app = await AttuneProcess.startReady({ roles, databaseUrl: db.url, prefix, env });
@@ -27,7 +28,7 @@ describe('execution path with roles split over processes', () => {
   beforeAll(async () => {
     await db.create();
     api = await start('api');
-    await start('executor');
+    executor = await start('executor');
     await createTriggerWithRule(api, 'demo.tick', {
       ref: 'demo.on_tick',
       action: 'core.echo',
@@ -48,14 +49,11 @@ describe('execution path with roles split over processes', () => {
     }
     // The scheduler has seen them and found no worker: they wait, they do not fail.
     await waitFor(
-      async () => {
-        const rows = await db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM execution WHERE id = ANY($1) AND status = 'requested' AND dispatch_attempts > 0`,
-          [ids],
-        );
-        return Number(rows[0].n) === 3;
-      },
-      { description: 'executions deferred for lack of a worker' },
+      async () =>
+        (await executor.metric('attune_messages_acked_total', {
+          queue: `${prefix}.executions.queue`,
+        })) === 3,
+      { description: 'the scheduler to handle the three requests' },
     );
     expect(await statusCounts()).toEqual({ requested: 3 });
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
-import { metricValue, SseFeed, WsFeed } from '../support/live-feeds';
+import { SseFeed, WsFeed } from '../support/live-feeds';
+import { metricValue } from '../support/metrics';
 import { deleteTopology, uniquePrefix, withChannel } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
 

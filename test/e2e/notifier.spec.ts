@@ -3,7 +3,8 @@ import { createTriggerWithRule, executionReaches } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
 import { ADMIN_AUTH } from '../support/env';
-import { metricValue, SseFeed, statusesOf, WsFeed } from '../support/live-feeds';
+import { SseFeed, statusesOf, WsFeed } from '../support/live-feeds';
+import { metricValue } from '../support/metrics';
 import { deleteTopology, listQueues, uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { TEST_ADMIN_KEY, TEST_SECRET_KEY } from './env';
 import { httpRequest } from './http';
 import { waitFor } from './wait-for';
+import { metricValue } from './metrics';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
@@ -109,6 +110,12 @@ export class AttuneProcess {
     const options = typeof body === 'string' ? { raw: body, headers } : { json: body, headers };
     const { status, body: parsed } = await httpRequest(this.url, method, path, options);
     return { status, body: parsed as T };
+  }
+
+  /** One sample of a metric from the process's /metrics (undefined when it has none yet). */
+  async metric(name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+    const { body } = await this.request<string>('GET', '/metrics');
+    return metricValue(body, name, labels);
   }
 
   /** Log lines parsed as JSON (lines that are not JSON are skipped). */

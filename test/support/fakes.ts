@@ -74,7 +74,6 @@ export class RecordingNotifications {
 /** The execution table in memory, with the state machine's guards and the transition rules. */
 export class FakeExecutionStore {
   readonly rows = new Map<string, ExecutionRow>();
-  readonly deferred: string[] = [];
 
   add(fields: Partial<ExecutionRow> & { status: ExecutionStatus }): ExecutionRow {
     const row: ExecutionRow = {
@@ -112,8 +111,6 @@ export class FakeExecutionStore {
     );
   }
 
-  async makeDueNow(): Promise<void> {}
-
   async get(id: string): Promise<ExecutionRow | undefined> {
     const row = this.rows.get(id);
     return row && { ...row };
@@ -135,12 +132,6 @@ export class FakeExecutionStore {
     guard: Required<TransitionGuard>,
   ): Promise<TransitionOutcome> {
     return this.apply(id, to, fields, guard, true);
-  }
-
-  async deferDispatch(id: string): Promise<number | undefined> {
-    if (this.rows.get(id)?.status !== 'requested') return undefined;
-    this.deferred.push(id);
-    return this.deferred.filter((d) => d === id).length;
   }
 
   private apply(

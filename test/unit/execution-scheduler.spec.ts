@@ -1,6 +1,7 @@
 import { ExecutionRow } from '../../src/executions/execution-view';
 import { MessageContext } from '../../src/messaging/message-context';
 import { ExecutionScheduler } from '../../src/roles/executor/execution-scheduler.consumer';
+import type { SlotDispatcher } from '../../src/roles/executor/slot-dispatcher';
 import { WorkerDispatch } from '../../src/roles/executor/worker-dispatch';
 import type { Pick, WorkerPool } from '../../src/roles/executor/worker-pool';
 import type { ExecutionStore } from '../../src/stores/execution.store';
@@ -25,14 +26,29 @@ function scriptedPool(...picks: Pick[]) {
   };
 }
 
+/** The dispatcher as the scheduler sees it: whether a line waits, and who joined it. */
+function fakeDispatcher() {
+  return {
+    lineIsWaiting: false,
+    queuesBehindOthers(): boolean {
+      return this.lineIsWaiting;
+    },
+    joins: 0,
+    joined() {
+      this.joins++;
+    },
+  };
+}
+
 function setUp(...picks: Pick[]) {
   const store = new FakeExecutionStore();
   const publisher = new RecordingPublisher();
   const notifications = new RecordingNotifications();
   const lifecycle = lifecycleOver(store, publisher, notifications);
   const pool = scriptedPool(...picks);
+  const dispatcher = fakeDispatcher();
   const config = testConfig({ EXECUTION_QUEUE_TTL_MS: '7000' });
-  const dispatch = new WorkerDispatch(config, publisher, lifecycle, pool as unknown as WorkerPool);
+  const dispatch = new WorkerDispatch(config, publisher, lifecycle);
   const scheduler = new ExecutionScheduler(
     READY_DATABASE,
     fakeActionCatalog(),
@@ -40,13 +56,18 @@ function setUp(...picks: Pick[]) {
     store as unknown as ExecutionStore,
     pool as unknown as WorkerPool,
     dispatch,
+    dispatcher as unknown as SlotDispatcher,
   );
-  const offer = (row: ExecutionRow) =>
+  const offer = (row: ExecutionRow, delivery = { redelivered: false, retryCount: 0 }) =>
     scheduler.onExecutionRequested(
       { execution_id: row.id, action: row.action_ref, attempt: row.attempt },
-      { correlationId: row.correlation_id } as MessageContext,
+      {
+        correlationId: row.correlation_id,
+        delivery: { redelivered: delivery.redelivered },
+        envelope: { headers: { retry_count: delivery.retryCount } },
+      } as unknown as MessageContext,
     );
-  return { store, publisher, notifications, pool, offer };
+  return { store, publisher, notifications, pool, dispatcher, offer };
 }
 
 describe('ExecutionScheduler: requested executions onto workers', () => {
@@ -77,22 +98,33 @@ describe('ExecutionScheduler: requested executions onto workers', () => {
     });
   });
 
-  it('leaves it requested for the sweeper when no worker runs the action, publishing nothing', async () => {
-    const { store, publisher, offer } = setUp('no-worker');
+  it('leaves it in the waiting line when no worker runs the action, publishing nothing', async () => {
+    const { store, publisher, dispatcher, offer } = setUp('no-worker');
     const row = store.add({ status: 'requested' });
     await offer(row);
     expect((await store.get(row.id))!.status).toBe('requested');
-    expect(store.deferred).toEqual([row.id]);
+    expect(dispatcher.joins).toBe(1);
     expect(publisher.published).toEqual([]);
   });
 
-  it('holds the message while every able worker is busy, and schedules once one has room', async () => {
-    const { store, publisher, offer } = setUp('all-busy', 'all-busy', { workerId: 'w-2' });
+  it('never holds the message while every able worker is busy: the line keeps it', async () => {
+    const { store, publisher, dispatcher, offer } = setUp('all-busy', { workerId: 'w-2' });
     const row = store.add({ status: 'requested' });
     await offer(row);
-    expect((await store.get(row.id))!).toMatchObject({ status: 'scheduled', worker_id: 'w-2' });
-    expect(publisher.ofType('ExecutionRequested')).toHaveLength(1);
-    expect(store.deferred).toEqual([]);
+    expect((await store.get(row.id))!).toMatchObject({ status: 'requested', worker_id: null });
+    expect(publisher.published).toEqual([]);
+    expect(dispatcher.joins).toBe(1);
+  });
+
+  it('lets executions already waiting go first, without picking a worker', async () => {
+    const { store, publisher, pool, dispatcher, offer } = setUp({ workerId: 'w-1' });
+    dispatcher.lineIsWaiting = true;
+    const row = store.add({ status: 'requested' });
+    await offer(row);
+    expect((await store.get(row.id))!.status).toBe('requested');
+    expect(publisher.published).toEqual([]);
+    expect(pool.released).toEqual([]);
+    expect(dispatcher.joins).toBe(1);
   });
 
   it('fails an execution whose action no longer exists', async () => {
@@ -106,23 +138,37 @@ describe('ExecutionScheduler: requested executions onto workers', () => {
     expect(publisher.ofType('ExecutionRequested')).toEqual([]);
   });
 
-  it('re-sends an execution already scheduled (a re-offer) to its own worker, and gives the pick back', async () => {
+  it('on a first delivery, leaves alone an execution the dispatcher already scheduled, and gives the pick back', async () => {
     const { store, publisher, pool, offer } = setUp({ workerId: 'w-new' });
     const row = store.add({ status: 'scheduled', worker_id: 'w-old' });
     await offer(row);
     expect(pool.released).toEqual(['w-new']);
     expect((await store.get(row.id))!.worker_id).toBe('w-old');
-    expect(publisher.ofType('ExecutionRequested').map((m) => m.options.workerId)).toEqual([
-      'w-old',
-    ]);
+    expect(publisher.published).toEqual([]);
   });
 
+  it.each([
+    ['redelivered', { redelivered: true, retryCount: 0 }],
+    ['retried', { redelivered: false, retryCount: 1 }],
+  ])(
+    're-sends a scheduled execution to its own worker when the message came again (%s)',
+    async (_, delivery) => {
+      const { store, publisher, pool, offer } = setUp({ workerId: 'w-new' });
+      const row = store.add({ status: 'scheduled', worker_id: 'w-old' });
+      await offer(row, delivery);
+      expect(pool.released).toEqual(['w-new']);
+      expect((await store.get(row.id))!.worker_id).toBe('w-old');
+      expect(publisher.ofType('ExecutionRequested').map((m) => m.options.workerId)).toEqual([
+        'w-old',
+      ]);
+    },
+  );
+
   it('puts it back to requested when the send fails, and fails the message so it is retried', async () => {
-    const { store, publisher, pool, offer } = setUp({ workerId: 'w-1' });
+    const { store, publisher, offer } = setUp({ workerId: 'w-1' });
     publisher.failWith = new Error('broker away');
     const row = store.add({ status: 'requested' });
     await expect(offer(row)).rejects.toThrow('broker away');
     expect((await store.get(row.id))!).toMatchObject({ status: 'requested', worker_id: null });
-    expect(pool.released).toEqual(['w-1']);
   });
 });

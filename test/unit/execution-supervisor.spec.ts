@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { PayloadOf } from '../../src/domain/messages';
+import { PURE_RUNNERS } from '../../src/domain/core-pack';
 import { UnprocessableMessageError } from '../../src/messaging/message-context';
 import { ExecutionSupervisor } from '../../src/roles/worker/execution-supervisor';
+import { createRunners, DestinationPolicy } from '../../src/roles/worker/runners';
 import { SecretCipher } from '../../src/secrets/secret-cipher';
 import { SecretResolver, secretContext } from '../../src/secrets/secret-resolver.service';
 import type { ExecutionStore } from '../../src/stores/execution.store';
@@ -149,5 +151,13 @@ describe('ExecutionSupervisor: the worker runs what it claims', () => {
     await expect(
       supervisor.start({ ...request('echo', {}), parameters: undefined }),
     ).rejects.toThrow(/without a known runner, parameters and timeout/);
+  });
+});
+
+describe('pure runners', () => {
+  it('are exactly those the executor lets through without a worker slot', () => {
+    const runners = createRunners({ httpDeny: new DestinationPolicy([]) });
+    const pure = [...runners.values()].filter((r) => r.pure).map((r) => r.name);
+    expect(pure.sort()).toEqual([...PURE_RUNNERS].sort());
   });
 });

@@ -5,6 +5,8 @@ import { ExecutionsModule } from '../../executions/executions.module';
 import { AccessRolesController } from './access-roles/access-roles.controller';
 import { AccessRolesService } from './access-roles/access-roles.service';
 import { AuditController } from './audit/audit.controller';
+import { BacklogGuard } from './backlog/admits-work.guard';
+import { BacklogMonitor } from './backlog/backlog-monitor';
 import { KeysController } from './keys/keys.controller';
 import { MeController } from './me/me.controller';
 import { SecretsController } from './secrets/secrets.controller';
@@ -77,6 +79,8 @@ const CONTROLLERS = [
     KeysService,
     AccessRolesService,
     FirstAdminKey,
+    BacklogMonitor,
+    BacklogGuard,
   ],
 })
 export class ApiModule implements NestModule {

@@ -52,13 +52,12 @@ export class DeadLetterHandler {
         this.logger.warn(`execution ${request.execution_id} expired in its worker queue: failed`);
       return;
     }
-    // Rejected by the worker (or unreadable there): let the scheduler pick again.
+    // Rejected by the worker (or unreadable there): back in the waiting line, after a backoff.
     const outcome = await this.lifecycle.transition(request.execution_id, 'requested', {}, guard);
     if (outcome.applied) {
       this.logger.warn(
         `execution ${request.execution_id} came back from its worker (${reason}): rescheduling`,
       );
-      await this.lifecycle.requestScheduling(outcome.row);
     }
   }
 

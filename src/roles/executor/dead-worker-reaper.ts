@@ -7,14 +7,13 @@ import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service
 import { ExecutionStore } from '../../stores/execution.store';
 import { inTransaction, tryTransactionLock } from '../../stores/sql';
 import { WorkerStore } from '../../stores/worker.store';
-import { ExecutionRow } from '../../executions/execution-view';
-import { runWithCorrelation } from '../../logging/correlation';
+import { SlotDispatcher } from './slot-dispatcher';
 import { HEARTBEAT_MISSES_ALLOWED } from './worker-pool';
 import { ADVISORY_LOCKS } from '../../database/advisory-locks';
 
 /**
  * Marks workers that stopped heartbeating inactive and rescues their work: executions they had
- * not started go back to the scheduler; running ones end `abandoned`, or are retried (as a new
+ * not started go back to the waiting line; running ones end `abandoned`, or are retried (as a new
  * attempt) when their action allows it. Executions left on any inactive worker are rescued on
  * every pass, so a reaper that died half-way is finished by the next one.
  */
@@ -28,6 +27,7 @@ export class DeadWorkerReaper extends PeriodicTask {
     private readonly workers: WorkerStore,
     private readonly executions: ExecutionStore,
     private readonly lifecycle: ExecutionLifecycle,
+    private readonly dispatcher: SlotDispatcher,
   ) {
     super(db, config.worker.heartbeatMs);
   }
@@ -44,19 +44,12 @@ export class DeadWorkerReaper extends PeriodicTask {
       return this.executions.rescueFromInactiveWorkers(sql);
     });
     if (!rescued) return;
-    for (const row of rescued.abandoned) await this.announce(row, false);
-    for (const row of [...rescued.rescheduled, ...rescued.retried]) await this.announce(row, true);
+    for (const rows of Object.values(rescued)) for (const row of rows) this.lifecycle.notify(row);
+    if (rescued.rescheduled.length + rescued.retried.length > 0) this.dispatcher.joined();
     const counts = Object.entries(rescued)
       .filter(([, rows]) => rows.length > 0)
       .map(([kind, rows]) => `${rows.length} ${kind}`);
     if (counts.length > 0)
       this.logger.warn(`rescued executions of lost workers: ${counts.join(', ')}`);
-  }
-
-  private announce(row: ExecutionRow, reschedule: boolean): Promise<void> {
-    return runWithCorrelation({ correlationId: row.correlation_id }, async () => {
-      this.lifecycle.notify(row);
-      if (reschedule) await this.lifecycle.requestScheduling(row);
-    });
   }
 }

@@ -13,6 +13,7 @@ import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
 import { EventStore, PlannedEnforcement } from '../../stores/event.store';
 import { RuleCache } from './rule-cache';
+import { SlotDispatcher } from './slot-dispatcher';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
 
@@ -21,8 +22,9 @@ import { WorkerPool } from './worker-pool';
  * its enforcements and executions are stored in one statement (see EventRecorder). Where a
  * worker has room the execution is scheduled on it in that same statement and sent straight
  * to it: a trip through the scheduler's queue and an UPDATE fewer per execution. The others
- * go to the scheduler as `requested`. A redelivered event finds its row and only re-sends what
- * has not started, so nothing runs twice.
+ * are stored `requested`, in the line the SlotDispatcher takes from as slots free (decision
+ * 014). A redelivered event finds its row and only re-sends what was scheduled and has not
+ * started, so nothing runs twice.
  */
 @Controller()
 export class EnforcementProcessor {
@@ -37,6 +39,7 @@ export class EnforcementProcessor {
     private readonly events: EventStore,
     private readonly pool: WorkerPool,
     private readonly dispatch: WorkerDispatch,
+    private readonly dispatcher: SlotDispatcher,
   ) {}
 
   @OnMessage(CONSUMERS.enforcement, 'EventCreated')
@@ -60,6 +63,7 @@ export class EnforcementProcessor {
       );
     }
     await Promise.all(created.map((row) => this.send(row, correlationId)));
+    if (created.some((row) => row.status === 'requested')) this.dispatcher.joined();
   }
 
   private async plan(
@@ -99,7 +103,10 @@ export class EnforcementProcessor {
         continue;
       }
       const parameters = prepared.parameters;
-      const pick = await this.pool.pick(action.runner);
+      // Executions already waiting for a slot go first: this one joins the line behind them.
+      const pick = this.dispatcher.queuesBehindOthers(action.runner)
+        ? 'all-busy'
+        : await this.pool.pick(action.runner);
       planned.push({
         id,
         rule,
@@ -112,7 +119,7 @@ export class EnforcementProcessor {
           correlationId,
           enforcementId: id,
           createdBy: `rule:${rule.ref}`,
-          // No room anywhere: the scheduler waits for it (or defers it) as `requested`.
+          // No room anywhere: it waits in the line as `requested`.
           ...(typeof pick === 'object' ? { workerId: pick.workerId } : {}),
         },
       });
@@ -123,7 +130,6 @@ export class EnforcementProcessor {
   private async send(row: ExecutionRow, correlationId: string): Promise<void> {
     if (row.status === 'requested') {
       this.lifecycle.notify(row);
-      await this.lifecycle.requestScheduling(row);
       return;
     }
     this.lifecycle.notify({ ...row, status: 'requested', worker_id: null, scheduled_at: null });
@@ -138,16 +144,14 @@ export class EnforcementProcessor {
     await this.dispatch.send(row, action, correlationId);
   }
 
-  /** After a crash between commit and publish: send again what has not started yet. */
+  /**
+   * After a crash between commit and publish: send again what was scheduled and has not
+   * started yet (the `requested` ones wait in the line, where nothing is lost).
+   */
   private async resendUnstarted(eventId: string): Promise<void> {
-    const rows = await this.executions.unstartedOfEvent(eventId);
-    for (const row of rows) {
+    for (const row of await this.executions.scheduledOfEvent(eventId)) {
       const action = await this.actions.get(row.action_ref);
-      if (row.status === 'scheduled' && action) {
-        await this.dispatch.resend(row, action, row.correlation_id);
-      } else {
-        await this.lifecycle.requestScheduling(row);
-      }
+      if (action) await this.dispatch.resend(row, action, row.correlation_id);
     }
   }
 }

@@ -1,6 +1,5 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { delay } from '../../common/backoff';
 import { DatabaseService } from '../../database/database.service';
 import type { PayloadOf } from '../../domain/messages';
 import { ActionCatalog, ActionInfo } from '../../executions/action-catalog';
@@ -8,22 +7,25 @@ import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service
 import { ExecutionStore } from '../../stores/execution.store';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
+import { SlotDispatcher } from './slot-dispatcher';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
 
-/** While every able worker is busy, the scheduler holds the message and looks again. */
-const BUSY_RECHECK_MS = 50;
-const BUSY_WAIT_MAX_MS = 10_000;
+/** A runner with no worker is reported at most this often. */
+const NO_WORKER_WARNING_MS = 60_000;
 
 /**
- * Picks a worker for each requested execution (active, heartbeating, running the action's
- * runner, with free capacity, least loaded first), marks it `scheduled` on that worker with one
- * conditional UPDATE (two scheduler replicas cannot both schedule it) and sends it to the
- * worker's queue with the queue TTL. With no worker able to run it, it stays `requested`.
+ * The fast path for a requested execution that was announced by message (a manual run, a
+ * rerun): picks a worker (active, heartbeating, running the action's runner, with free
+ * capacity, least loaded first), marks it `scheduled` on that worker with one conditional
+ * UPDATE and sends it to the worker's queue with the queue TTL. When no worker has room it does
+ * nothing more: the execution is already in the waiting line in PostgreSQL, where the
+ * SlotDispatcher takes it as a slot frees (decision 014). It never holds a message.
  */
 @Controller()
 export class ExecutionScheduler {
   private readonly logger = new Logger('Scheduler');
+  private readonly noWorkerWarnedAt = new Map<string, number>();
 
   constructor(
     private readonly db: DatabaseService,
@@ -32,6 +34,7 @@ export class ExecutionScheduler {
     private readonly store: ExecutionStore,
     private readonly pool: WorkerPool,
     private readonly dispatch: WorkerDispatch,
+    private readonly dispatcher: SlotDispatcher,
   ) {}
 
   @OnMessage(CONSUMERS.scheduler, 'ExecutionRequested')
@@ -47,9 +50,13 @@ export class ExecutionScheduler {
       });
       return;
     }
-    const pick = await this.pickWorker(action.runner);
+    // Executions already waiting go first: this one takes its place behind them.
+    const pick = this.dispatcher.queuesBehindOthers(action.runner)
+      ? 'all-busy'
+      : await this.pool.pick(action.runner);
     if (typeof pick === 'string') {
-      await this.resendOrDefer(request, action, context.correlationId, pick);
+      if (pick === 'no-worker') this.warnNoWorker(action, request.execution_id);
+      this.dispatcher.joined();
       return;
     }
     const outcome = await this.store.transition(
@@ -58,51 +65,40 @@ export class ExecutionScheduler {
       { workerId: pick.workerId },
       { attempt: request.attempt },
     );
-    const row = outcome.applied ? outcome.row : undefined;
-    if (!row) {
+    if (!outcome.applied) {
       this.pool.release(pick.workerId);
-      await this.resendOrDefer(request, action, context.correlationId);
+      await this.resendIfScheduled(request, action, context);
       return;
     }
-    this.lifecycle.notify(row);
-    await this.dispatch.send(row, action, context.correlationId);
-  }
-
-  /** Waits (holding the message) while able workers are all busy; gives up after a while. */
-  private async pickWorker(runner: string) {
-    const deadline = Date.now() + BUSY_WAIT_MAX_MS;
-    let pick = await this.pool.pick(runner);
-    while (pick === 'all-busy' && Date.now() < deadline) {
-      await delay(BUSY_RECHECK_MS);
-      pick = await this.pool.pick(runner);
-    }
-    return pick;
+    this.lifecycle.notify(outcome.row);
+    await this.dispatch.send(outcome.row, action, context.correlationId);
   }
 
   /**
-   * Not scheduled now. Already `scheduled` (a crash between update and publish, or a re-offer):
-   * send it to its worker again, whose claim is conditional so it cannot run twice. Still
-   * `requested` with no worker for it: leave it to the requested-sweeper, with backoff.
+   * Not scheduled here. When this message comes again (this scheduler died between update and
+   * publish) and the execution is `scheduled` for this attempt, its worker may never have heard
+   * of it: send it again (the worker's claim is conditional, so it cannot run twice). On a first
+   * delivery, the SlotDispatcher scheduled and sent it meanwhile.
    */
-  private async resendOrDefer(
+  private async resendIfScheduled(
     request: PayloadOf<'ExecutionRequested'>,
     action: ActionInfo,
-    correlationId: string,
-    why?: 'no-worker' | 'all-busy',
+    context: MessageContext,
   ): Promise<void> {
+    const again = context.delivery.redelivered || context.envelope.headers.retry_count > 0;
+    if (!again) return;
     const current = await this.store.get(request.execution_id);
     if (current?.status === 'scheduled' && current.attempt === request.attempt) {
-      await this.dispatch.resend(current, action, correlationId);
-      return;
+      await this.dispatch.resend(current, action, context.correlationId);
     }
-    if (current?.status !== 'requested' || !why) return;
-    const deferrals = await this.store.deferDispatch(request.execution_id);
-    if (deferrals === 1) {
-      this.logger.warn(
-        why === 'no-worker'
-          ? `no active worker runs '${action.runner}': execution ${request.execution_id} waits in requested`
-          : `every worker running '${action.runner}' is busy: execution ${request.execution_id} waits in requested`,
-      );
-    }
+  }
+
+  private warnNoWorker(action: ActionInfo, executionId: string): void {
+    const last = this.noWorkerWarnedAt.get(action.runner) ?? 0;
+    if (Date.now() - last < NO_WORKER_WARNING_MS) return;
+    this.noWorkerWarnedAt.set(action.runner, Date.now());
+    this.logger.warn(
+      `no active worker runs '${action.runner}': execution ${executionId} and any others for it wait in requested`,
+    );
   }
 }

@@ -6,15 +6,18 @@ import { EnforcementProcessor } from './enforcement-processor.consumer';
 import { ExecutionManager } from './execution-manager.consumer';
 import { ExecutionScheduler } from './execution-scheduler.consumer';
 import { InquiryTimeouts } from './inquiry-timeouts';
-import { RequestedSweeper } from './requested-sweeper';
+import { LostOfferSweeper } from './lost-offer-sweeper';
 import { RuleCache } from './rule-cache';
+import { SlotDispatcher } from './slot-dispatcher';
+import { SlotSignals } from './slot-signals';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
 
 /**
  * The executor role: enforcement processor (events → executions), scheduler (executions →
  * workers), execution manager (worker reports → state) and dead-letter handler (what worker
- * queues give back), each on its own queue.
+ * queues give back), each on its own queue; and the slot dispatcher, which starts the
+ * executions waiting in PostgreSQL as worker slots free (decision 014).
  */
 @Module({
   imports: [ExecutionsModule],
@@ -23,7 +26,9 @@ import { WorkerPool } from './worker-pool';
     RuleCache,
     WorkerPool,
     WorkerDispatch,
-    RequestedSweeper,
+    SlotDispatcher,
+    SlotSignals,
+    LostOfferSweeper,
     DeadWorkerReaper,
     InquiryTimeouts,
   ],

@@ -5,7 +5,6 @@ import { ActionInfo } from '../../executions/action-catalog';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionRow } from '../../executions/execution-view';
 import { MessagePublisher } from '../../messaging/messaging.port';
-import { WorkerPool } from './worker-pool';
 
 /**
  * Sends scheduled executions to their worker's queue. Used by the scheduler and by the
@@ -17,19 +16,17 @@ export class WorkerDispatch {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly publisher: MessagePublisher,
     private readonly lifecycle: ExecutionLifecycle,
-    private readonly pool: WorkerPool,
   ) {}
 
   /**
    * Sends it; if that fails the execution goes back to `requested` (so it is not stuck
-   * `scheduled` on a worker that never heard of it) and the error is rethrown, so the message
-   * that led here is retried.
+   * `scheduled` on a worker that never heard of it; that statement frees its slot) and the
+   * error is rethrown, so the message that led here is retried.
    */
   async send(row: ExecutionRow, action: ActionInfo, correlationId: string): Promise<void> {
     try {
       await this.resend(row, action, correlationId);
     } catch (error) {
-      this.pool.release(row.worker_id!);
       await this.lifecycle.transition(
         row.id,
         'requested',

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RefreshingCache } from '../../common/refreshing-cache';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { isPureRunner } from '../../domain/core-pack';
 import { WorkerStore } from '../../stores/worker.store';
 
 /** A worker is alive when it heartbeated within this many intervals. */
@@ -11,7 +12,10 @@ interface PooledWorker {
   id: string;
   runners: Set<string>;
   capacity: number;
-  /** Executions scheduled to or running on it: counted at refresh, plus picks since. */
+  /**
+   * Slots taken: executions scheduled to or running on it, except pure ones (counted at
+   * refresh), plus picks since, minus slots announced freed since.
+   */
   load: number;
 }
 
@@ -20,9 +24,11 @@ export type Pick = { workerId: string } | 'no-worker' | 'all-busy';
 /**
  * The scheduler's view of the workers, read from PostgreSQL (one query for all of them) every
  * 200 ms in the background while it is in use, instead of once per execution; nobody waits for
- * it unless it is over 1 s old. Between reads each pick counts against the chosen worker, so a
- * burst spreads by load; several executor replicas may together overshoot a worker's capacity
- * by a few, which its own concurrency absorbs.
+ * it unless it is over 1 s old. Each pick counts against the chosen worker at once, and each
+ * freed slot is given back at once (SlotSignals: the statement that finishes an execution
+ * announces its worker), so a fast worker is not capped at capacity per refresh (decision 014).
+ * Several executor replicas may together overshoot a worker's capacity by a few until the next
+ * read; the worker's own concurrency (its prefetch) absorbs that.
  */
 @Injectable()
 export class WorkerPool {
@@ -37,12 +43,15 @@ export class WorkerPool {
     private readonly store: WorkerStore,
   ) {}
 
-  /** The least loaded active worker that runs `runner` and has room (ties broken at random). */
+  /**
+   * The least loaded active worker that runs `runner` and has room (ties broken at random). A
+   * pure runner's execution holds no slot: any able worker takes it, whatever its load.
+   */
   async pick(runner: string): Promise<Pick> {
     this.workers = await this.view.get('all');
     const pick = this.choose(runner);
-    if (typeof pick === 'object') return pick;
-    // Never turn an execution away on a stale view (a worker may have just registered).
+    if (pick !== 'no-worker') return pick;
+    // Never say "no worker" on a stale view (a worker may have just registered).
     this.workers = await this.view.getFresh('all');
     return this.choose(runner);
   }
@@ -50,24 +59,48 @@ export class WorkerPool {
   private choose(runner: string): Pick {
     const able = this.workers.filter((w) => w.runners.has(runner));
     if (able.length === 0) return 'no-worker';
+    const holdsSlot = !isPureRunner(runner);
     let best: PooledWorker | undefined;
     let bestRatio = Infinity;
     for (const worker of able) {
       const ratio = (worker.load + Math.random() * 0.01) / worker.capacity;
-      if (worker.load < worker.capacity && ratio < bestRatio) {
+      if ((worker.load < worker.capacity || !holdsSlot) && ratio < bestRatio) {
         best = worker;
         bestRatio = ratio;
       }
     }
     if (!best) return 'all-busy';
-    best.load++;
+    if (holdsSlot) best.load++;
     return { workerId: best.id };
   }
 
-  /** Gives a pick back (the execution was not scheduled after all). */
-  release(workerId: string): void {
+  /**
+   * What the waiting line can be taken for now: the slot-holding runners some worker has room
+   * for, with those workers' free slots, and the pure runners some worker runs (no slot needed).
+   */
+  async room(): Promise<{ slotRunners: string[]; slots: number; pureRunners: string[] }> {
+    this.workers = await this.view.get('all');
+    const slotRunners = new Set<string>();
+    const pureRunners = new Set<string>();
+    let slots = 0;
+    for (const worker of this.workers) {
+      const hasRoom = worker.load < worker.capacity;
+      if (hasRoom) slots += worker.capacity - worker.load;
+      for (const runner of worker.runners) {
+        if (isPureRunner(runner)) pureRunners.add(runner);
+        else if (hasRoom) slotRunners.add(runner);
+      }
+    }
+    return { slotRunners: [...slotRunners], slots, pureRunners: [...pureRunners] };
+  }
+
+  /**
+   * Slots were freed (executions left `scheduled`/`running` on this worker, announced by the
+   * statement that moved them), or a pick was given back (the execution was not scheduled).
+   */
+  release(workerId: string, slots = 1): void {
     const worker = this.workers.find((w) => w.id === workerId);
-    if (worker && worker.load > 0) worker.load--;
+    if (worker) worker.load = Math.max(0, worker.load - slots);
   }
 
   private async query(): Promise<PooledWorker[]> {

@@ -11,6 +11,7 @@ import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../../../http/api-controller.decorator';
 import { ApiErrorBody } from '../../../common/errors';
 import { UuidPipe } from '../../../http/uuid.pipe';
+import { AdmitsWork } from '../backlog/admits-work.guard';
 import {
   CreateExecutionDto,
   ExecutionAccepted,
@@ -25,8 +26,12 @@ export class ExecutionsController {
   constructor(private readonly executions: ExecutionsService) {}
 
   @Post()
+  @AdmitsWork()
   @Requires('executions:run', { ref: { body: 'action' } })
-  @ApiCreatedResponse({ type: ExecutionAccepted, description: 'Stored and sent to the scheduler' })
+  @ApiCreatedResponse({
+    type: ExecutionAccepted,
+    description: 'Stored; it starts as soon as a worker has room',
+  })
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown action' })
   create(@Body() dto: CreateExecutionDto, @Caller() caller: Principal) {
     return this.executions.create(dto, caller);
@@ -61,6 +66,7 @@ export class ExecutionsController {
   }
 
   @Post(':id/rerun')
+  @AdmitsWork()
   @Requires('executions:run')
   @ApiCreatedResponse({ type: ExecutionAccepted, description: 'A new execution of the same run' })
   @ApiNotFoundResponse({ type: ApiErrorBody })

@@ -5,7 +5,6 @@ import {
   ApiBody,
   ApiForbiddenResponse,
   ApiHeader,
-  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiNotFoundResponse,
   ApiPayloadTooLargeResponse,
@@ -16,6 +15,7 @@ import { BEARER_SCHEME, Public } from '../../../auth/access.decorators';
 import { ApiController } from '../../../http/api-controller.decorator';
 import { ApiErrorBody } from '../../../common/errors';
 import { RefPipe } from '../../../http/ref.pipe';
+import { AdmitsWork } from '../backlog/admits-work.guard';
 import { WebhookRequest } from './webhook-authenticator';
 import { ATTUNE_SIGNATURE_HEADER, GITHUB_SIGNATURE_HEADER } from './webhook-signature';
 import { WebhooksService } from './webhooks.service';
@@ -50,7 +50,7 @@ export class WebhooksController {
     description: 'Neither a key nor a valid signature',
   })
   @ApiForbiddenResponse({ type: ApiErrorBody, description: 'The key lacks webhooks:send' })
-  @ApiTooManyRequestsResponse({ type: ApiErrorBody, description: 'Too many failed attempts' })
+  @AdmitsWork()
   @HttpCode(202)
   @ApiBody({
     schema: { type: 'object', additionalProperties: true },

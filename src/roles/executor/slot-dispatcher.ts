@@ -1,0 +1,172 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DatabaseService } from '../../database/database.service';
+import { isPureRunner } from '../../domain/core-pack';
+import { ActionCatalog } from '../../executions/action-catalog';
+import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
+import { ExecutionRow } from '../../executions/execution-view';
+import { runWithCorrelation } from '../../logging/correlation';
+import { ExecutionStore } from '../../stores/execution.store';
+import { WorkerDispatch } from './worker-dispatch';
+import { WorkerPool } from './worker-pool';
+
+/** Waiting executions looked at in one pass at most. */
+const MAX_SCAN = 1000;
+/**
+ * A pass also runs this often, for what no signal announced: a worker that just registered, an
+ * execution created by another process, a lease that ran out.
+ */
+const SAFETY_PASS_MS = 1000;
+
+type Placement = 'placed' | 'given-back' | 'gone' | 'send-failed';
+
+/**
+ * Starts the executions that wait in PostgreSQL for a worker slot (every `requested` one),
+ * oldest first, as slots free (decision 014). A pass is run when a slot is freed (SlotSignals),
+ * when an execution joins the line, and every second. It takes as many as there are free slots
+ * for the runners that have room; executor replicas take with SKIP LOCKED, so each execution
+ * is placed by one of them, and the status change to `scheduled` is conditional besides.
+ */
+@Injectable()
+export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('SlotDispatcher');
+  private running = false;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+  /**
+   * Whether executions may be waiting that a worker with room could take: while they do, new
+   * ones queue behind them instead of taking a freed slot first.
+   */
+  private lineMayHoldWork = true;
+
+  constructor(
+    private readonly db: DatabaseService,
+    private readonly executions: ExecutionStore,
+    private readonly actions: ActionCatalog,
+    private readonly lifecycle: ExecutionLifecycle,
+    private readonly pool: WorkerPool,
+    private readonly dispatch: WorkerDispatch,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.db.whenReady().then(() => {
+      this.timer = setInterval(() => this.wake(), SAFETY_PASS_MS);
+      this.timer.unref();
+      this.wake();
+    });
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * Whether a new execution of `runner` should join the line instead of taking a freed slot
+   * directly: while others wait for a slot, it goes behind them. Pure ones take no slot.
+   */
+  queuesBehindOthers(runner: string): boolean {
+    return this.lineMayHoldWork && !isPureRunner(runner);
+  }
+
+  /** Executions joined the line: place them as soon as there is room. */
+  joined(): void {
+    this.lineMayHoldWork = true;
+    this.wake();
+  }
+
+  /** Runs a pass soon; a wake during a pass runs one more after it. */
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.pass()
+      .catch((error: Error) =>
+        this.logger.warn(`placing waiting executions failed: ${error.message}`),
+      )
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /**
+   * Takes as many as there are free slots (and every pure one a worker can run) and places
+   * them; one no worker can take after all (a race with another replica) goes back to its place
+   * and the pass goes on past it.
+   */
+  private async pass(): Promise<void> {
+    const givenBack: string[] = [];
+    let failedSends = 0;
+    let scanned = 0;
+    while (scanned < MAX_SCAN) {
+      const room = await this.pool.room();
+      const batches: Array<{ runners: string[]; limit: number }> = [];
+      if (room.pureRunners.length > 0) {
+        batches.push({ runners: room.pureRunners, limit: MAX_SCAN - scanned });
+      }
+      if (room.slots > 0) {
+        batches.push({
+          runners: room.slotRunners,
+          limit: Math.min(room.slots, MAX_SCAN - scanned),
+        });
+      }
+      let more = false;
+      for (const { runners, limit } of batches) {
+        const taken = await this.executions.takeWaiting(limit, runners, givenBack);
+        scanned += taken.length;
+        more ||= taken.length === limit;
+        const placements = await Promise.all(taken.map((row) => this.place(row)));
+        placements.forEach((placement, i) => {
+          if (placement === 'given-back') givenBack.push(taken[i].id);
+          if (placement === 'send-failed') failedSends++;
+        });
+      }
+      if (!more) {
+        // The line holds nothing a worker has room for, unless this pass gave some back.
+        if (room.slots > 0 && givenBack.length === 0) this.lineMayHoldWork = false;
+        break;
+      }
+    }
+    if (failedSends > 0) {
+      // They are back in the line with a backoff (see TRANSITION_SQL).
+      this.logger.warn(`could not send ${failedSends} execution(s) to their workers; retrying`);
+    }
+  }
+
+  /** Schedules it on a worker with room and sends it there, or gives it back to the line. */
+  private async place(row: ExecutionRow): Promise<Placement> {
+    const action = await this.actions.get(row.action_ref);
+    if (!action) {
+      await this.lifecycle.transition(row.id, 'failed', {
+        error: `action '${row.action_ref}' no longer exists`,
+      });
+      return 'gone';
+    }
+    const pick = await this.pool.pick(action.runner);
+    if (typeof pick === 'string') {
+      await this.executions.giveBack(row.id);
+      return 'given-back';
+    }
+    const outcome = await this.lifecycle.transition(
+      row.id,
+      'scheduled',
+      { workerId: pick.workerId },
+      { attempt: row.attempt },
+    );
+    if (!outcome.applied) {
+      // Scheduled by the scheduler meanwhile (it had the message), or canceled.
+      this.pool.release(pick.workerId);
+      return 'gone';
+    }
+    return runWithCorrelation({ correlationId: row.correlation_id }, () =>
+      this.dispatch.send(outcome.row, action, row.correlation_id),
+    ).then(
+      (): Placement => 'placed',
+      (): Placement => 'send-failed',
+    );
+  }
+}
