@@ -3,29 +3,18 @@
 // rule running core.noop, then webhooks (closed loop or fixed rate) until every execution
 // succeeded (attune-watch.js polls and reads the latencies from the rows).
 
-const { randomBytes } = require('node:crypto');
-const { mkdirSync, readdirSync } = require('node:fs');
+const { readdirSync } = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
-const { Client } = require('pg');
-const { HttpClient } = require('./http-client');
-const {
-  createDatabase,
-  dropDatabase,
-  deleteBrokerObjects,
-  attuneExchanges,
-  randomId,
-} = require('./infra');
 const { drive, readLatencies } = require('./attune-watch');
+const { startDeployment, TRIGGER } = require('./deployment');
 const { closedLoop, fixedRate } = require('./load-shapes');
-const { freePort, startAttune, waitReady } = require('./processes');
 const { readPgActivity, perExecution } = require('./pg-activity');
 const { startCpuWindow } = require('./proc-stats');
 const { startEventLoopWindow } = require('./event-loop');
 const { summarize } = require('./stats');
 
-const TRIGGER = 'bench.tick';
 /** An idle backend flushes its statistics within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL). */
 const PG_STATS_SETTLE_MS = 11_000;
 
@@ -38,6 +27,15 @@ const TOPOLOGIES = {
   split: [
     { name: 'api', roles: 'api' },
     { name: 'executor', roles: 'executor' },
+    { name: 'worker-1', roles: 'worker' },
+    { name: 'worker-2', roles: 'worker' },
+  ],
+  /** Several executor replicas sharing the work, and two workers. @type {ProcessSpec[]} */
+  replicas: [
+    { name: 'api', roles: 'api' },
+    { name: 'executor-1', roles: 'executor' },
+    { name: 'executor-2', roles: 'executor' },
+    { name: 'executor-3', roles: 'executor' },
     { name: 'worker-1', roles: 'worker' },
     { name: 'worker-2', roles: 'worker' },
   ],
@@ -56,60 +54,19 @@ async function runAttunePhase(config, run) {
   const { label, topology, n, rate, logDir, cleanup, rss } = run;
   // Fixed rate: the first `leadIn` webhooks of the stream are the lead-in, reported apart.
   const leadIn = rate === null ? 0 : (run.leadIn ?? 0);
-  const database = await createDatabase(config.pgAdminUrl);
-  const dropDb = cleanup.add(`drop database ${database.name}`, () =>
-    dropDatabase(config.pgAdminUrl, database.name),
-  );
-  const prefix = `attune-bench-${randomId()}`;
-  const adminKey = `atn_${randomBytes(32).toString('base64url')}`;
-  const dropQueues = cleanup.add(`delete queues and exchanges ${prefix}.*`, () =>
-    deleteBrokerObjects(config.amqpUrl, prefix, { exchanges: attuneExchanges(prefix) }),
-  );
-  const db = new Client({ connectionString: database.url });
-  /** @type {import('./processes').BenchChild[]} */
-  let children = [];
-  /** @type {HttpClient | undefined} */
-  let http;
+  const deployment = await startDeployment(config, {
+    label,
+    topology,
+    appEnv: run.appEnv,
+    logDir,
+    cleanup,
+    rss,
+    profileDir: run.profileDir,
+    rule: { action: 'core.noop' },
+    httpSockets: config.concurrency,
+  });
+  const { database, children, http, db } = deployment;
   try {
-    // A freed port can be handed out again: make sure each process gets its own.
-    /** @type {number[]} */
-    const ports = [];
-    while (ports.length < topology.length) {
-      const port = await freePort();
-      if (!ports.includes(port)) ports.push(port);
-    }
-    if (run.profileDir) mkdirSync(run.profileDir, { recursive: true });
-    children = topology.map((spec, index) => {
-      const child = startAttune({
-        name: `${label}/${spec.name}`,
-        roles: spec.roles,
-        port: ports[index],
-        logFile: path.join(logDir, `${label}-${spec.name}.log`),
-        profileDir: spec.roles === 'all' ? run.profileDir : undefined,
-        env: {
-          DATABASE_URL: database.url,
-          AMQP_URL: config.amqpUrl,
-          MQ_PREFIX: prefix,
-          LOG_LEVEL: 'warn',
-          INSTANCE_ID: `${prefix}-${spec.name}`,
-          WORKER_NAME: `${prefix}-${spec.name}`,
-          WORKER_CAPACITY: '200',
-          // Keys on, as a user runs it: every webhook is authenticated with this key.
-          ATTUNE_ADMIN_KEY: adminKey,
-          ...run.appEnv,
-        },
-      });
-      rss.track(`${label}/${spec.name} (pid ${child.pid})`, child.pid);
-      return child;
-    });
-    await Promise.all(children.map((child) => waitReady(child)));
-    const api = children[topology.findIndex((spec) => ['all', 'api'].includes(spec.roles))];
-    http = new HttpClient(`http://127.0.0.1:${api.port}`, config.concurrency, {
-      authorization: `Bearer ${adminKey}`,
-    });
-    await db.connect();
-    await setUp(http, db, topology.filter((s) => ['all', 'worker'].includes(s.roles)).length);
-
     const state = { sent: 0, succeeded: 0, polls: 0, failure: /** @type {unknown} */ (undefined) };
     const watch = { db, children, stallMs: config.stallMs, state };
     /** @param {{ warmup?: true | 'lead-in', accepted?: number[] }} opts */
@@ -217,37 +174,7 @@ async function runAttunePhase(config, run) {
       profiles: profiles.map((file) => ({ file, window: profileWindow })),
     };
   } finally {
-    http?.close();
-    await db.end().catch(() => {});
-    await Promise.all(children.map((child) => child.stop()));
-    await dropQueues();
-    await dropDb();
-  }
-}
-
-/** Creates the trigger and the rule, and waits until the workers have registered. */
-async function setUp(http, db, workers) {
-  const expectCreated = async (path, body) => {
-    const response = await http.request('POST', path, body);
-    if (response.status !== 201 && response.status !== 200) {
-      throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
-    }
-  };
-  await expectCreated('/api/v1/triggers', { ref: TRIGGER });
-  await expectCreated('/api/v1/rules', {
-    ref: 'bench.on_tick',
-    trigger: TRIGGER,
-    action: 'core.noop',
-    enabled: true,
-  });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { rows } = await db.query(
-      `SELECT count(*)::int AS n FROM worker WHERE status = 'active'`,
-    );
-    if (rows[0].n >= workers) return;
-    if (Date.now() > deadline) throw new Error(`only ${rows[0].n}/${workers} workers registered`);
-    await sleep(200);
+    await deployment.close();
   }
 }
 

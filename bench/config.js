@@ -2,6 +2,8 @@
 // Bench settings from BENCH_* env vars, or the same as --flags (`--n=1000 --only=baseline`).
 
 const PHASES = /** @type {const} */ (['baseline', 'allinone', 'split', 'rate']);
+/** Where the soak and burst runs put their processes (see attune-phase.js TOPOLOGIES). */
+const SUSTAINED_TOPOLOGIES = ['allinone', 'split', 'replicas'];
 
 /**
  * @typedef {'baseline' | 'allinone' | 'split' | 'rate'} Phase
@@ -22,6 +24,13 @@ const PHASES = /** @type {const} */ (['baseline', 'allinone', 'split', 'rate']);
  * @property {boolean} strict       exit 1 when an acceptance check fails
  * @property {number} quietWaitSeconds  before each phase, wait up to this long for other work on
  *                                      the machine to finish (0: don't wait)
+ * @property {number} soakSeconds   > 0: only the soak run, a steady rate for this long
+ * @property {boolean} burst        only the burst run: half the peak, 2× the peak, half again
+ * @property {number | null} peak   the peak rate the burst is built on (null: measure it)
+ * @property {number} burstSeconds  how long the burst lasts
+ * @property {string} topology      processes of the soak and burst runs
+ * @property {number | null} sampleSeconds  soak/burst: one line of figures this often
+ *                                          (null: 60 for the soak, 10 for the burst)
  * @property {string} pgAdminUrl
  * @property {string} amqpUrl
  */
@@ -68,6 +77,12 @@ function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
     }
   }
   const rate = env.BENCH_RATE ? integer(env, 'BENCH_RATE', 0, 1) : null;
+  const topology = env.BENCH_TOPOLOGY || 'allinone';
+  if (!SUSTAINED_TOPOLOGIES.includes(topology)) {
+    throw new ConfigError(
+      `BENCH_TOPOLOGY: unknown '${topology}' (valid: ${SUSTAINED_TOPOLOGIES.join(', ')})`,
+    );
+  }
   return {
     n: integer(env, 'BENCH_N', 10_000, 1),
     concurrency: integer(env, 'BENCH_CONCURRENCY', 64, 1),
@@ -81,6 +96,12 @@ function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
     stallMs: integer(env, 'BENCH_STALL_MS', 60_000, 1000),
     strict: flag(env, 'BENCH_STRICT'),
     quietWaitSeconds: integer(env, 'BENCH_QUIET_WAIT', 30, 0),
+    soakSeconds: integer(env, 'BENCH_SOAK', 0, 0),
+    burst: flag(env, 'BENCH_BURST'),
+    peak: env.BENCH_PEAK ? integer(env, 'BENCH_PEAK', 0, 1) : null,
+    burstSeconds: integer(env, 'BENCH_BURST_SECONDS', 60, 1),
+    topology,
+    sampleSeconds: env.BENCH_SAMPLE_SECONDS ? integer(env, 'BENCH_SAMPLE_SECONDS', 0, 1) : null,
     pgAdminUrl: env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     amqpUrl: env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
   };

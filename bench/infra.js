@@ -151,6 +151,7 @@ class Cleanup {
 }
 
 module.exports = {
+  listQueues,
   randomId,
   createDatabase,
   dropDatabase,

@@ -196,4 +196,4 @@ async function waitForQuiet(maxSeconds, thresholdPercent = 25) {
   return busy;
 }
 
-module.exports = { PeakRss, startCpuWindow, waitForQuiet };
+module.exports = { PeakRss, startCpuWindow, waitForQuiet, memoryKb };

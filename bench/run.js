@@ -19,6 +19,7 @@ const { PeakRss, waitForQuiet } = require('./proc-stats');
 const { summarizeProfile, formatProfileSummary } = require('./profile-summary');
 const { announce } = require('./progress');
 const { formatReport, writeJson, checks, tableRows, pooledFixedRate } = require('./report');
+const { runSustained, formatSustained, sustainedChecks } = require('./sustained');
 
 const RESULTS = path.join(__dirname, 'results');
 /** Databases and queues to remove whatever happens. */
@@ -127,6 +128,10 @@ async function main() {
       profileDir: profile ? profileDir : undefined,
     });
 
+  if (config.soakSeconds > 0 || config.burst) {
+    return sustainedRuns(config, { phase, attune, common, appEnv, stamp, errors });
+  }
+
   if (config.only.has('baseline')) {
     await phase('baseline', () =>
       runBaselinePhase(config, { ...common, label: 'baseline', rate: null, n: config.n }),
@@ -234,6 +239,62 @@ async function main() {
   }
   const failedChecks = checks(results).some((check) => !check.pass);
   return errors.length > 0 ? 1 : config.strict && failedChecks ? 1 : 0;
+}
+
+/** The soak and burst runs (`--soak=SECONDS`, `--burst`): load held for minutes. */
+async function sustainedRuns(config, { phase, attune, common, appEnv, stamp, errors }) {
+  const topology = TOPOLOGIES[config.topology];
+  const sustained = [];
+  const run = (kind, segments, peak) =>
+    phase(`${kind}: ${segments.map((s) => `${s.rate}/s for ${s.seconds} s`).join(', then ')}`, () =>
+      runSustained(config, { ...common, kind, segments, peak, topology, appEnv }),
+    );
+  if (config.soakSeconds > 0) {
+    // The rate the overload issue was found at: a third of the all-in-one peak.
+    const rate = config.rate ?? 250;
+    sustained.push(await run('soak', [{ name: 'steady', rate, seconds: config.soakSeconds }]));
+  }
+  if (config.burst) {
+    let peak = config.peak;
+    if (peak === null) {
+      const measured = await phase(`peak of ${config.topology} (for the burst)`, () =>
+        attune(`peak-${config.topology}`, topology, config.n, null),
+      );
+      peak = measured ? Math.round(measured.per_second) : null;
+    }
+    if (peak === null) {
+      errors.push('burst: skipped, the peak is unknown (or set BENCH_PEAK)');
+    } else {
+      const half = Math.round(peak / 2);
+      sustained.push(
+        await run(
+          'burst',
+          [
+            { name: 'steady', rate: half, seconds: 60 },
+            { name: 'burst', rate: 2 * peak, seconds: config.burstSeconds },
+            { name: 'after', rate: half, seconds: 120 },
+          ],
+          peak,
+        ),
+      );
+    }
+  }
+  const done = sustained.filter(Boolean);
+  const file = path.join(RESULTS, `sustained-${stamp}.json`);
+  writeJson(file, path.join(RESULTS, 'latest-sustained.json'), {
+    started_at: stamp,
+    config: { ...config, only: [...config.only], app_env: appEnv },
+    results: done.map((result) => ({ ...result, checks: sustainedChecks(result) })),
+    errors,
+  });
+  for (const result of done) process.stdout.write(`${formatSustained(result)}\n`);
+  process.stdout.write(`\n  results: ${path.relative(process.cwd(), file)}\n`);
+  if (errors.length > 0) {
+    process.stdout.write(`\nErrors\n${errors.map((error) => `  ${error}`).join('\n')}\n`);
+    return 1;
+  }
+  const failed = done.some((result) => sustainedChecks(result).some((check) => !check.pass));
+  return config.strict && failed ? 1 : 0;
 }
 
 main().then(

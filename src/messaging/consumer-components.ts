@@ -18,7 +18,7 @@ export interface ConsumerComponent {
   handles: MessageType[];
   /** Its instance id (and so its queue) is only known at run time: see bindInstance. */
   instanceBoundAtRunTime?: boolean;
-  /** A named channel with its own prefetch (the worker's equals its capacity). */
+  /** A named channel with its own prefetch (the worker's: at least its capacity). */
   channel?: string;
 }
 

@@ -74,6 +74,8 @@ export class RecordingNotifications {
 /** The execution table in memory, with the state machine's guards and the transition rules. */
 export class FakeExecutionStore {
   readonly rows = new Map<string, ExecutionRow>();
+  /** Taken from the waiting line and not given back or moved on. */
+  readonly leased = new Set<string>();
 
   add(fields: Partial<ExecutionRow> & { status: ExecutionStatus }): ExecutionRow {
     const row: ExecutionRow = {
@@ -125,6 +127,24 @@ export class FakeExecutionStore {
     return this.apply(id, to, fields, guard, false);
   }
 
+  /** The waiting line: `requested` rows of the runners given, oldest first, not taken. */
+  async takeWaiting(limit: number, runners: string[], skip: string[] = []) {
+    const runnerOf = (ref: string) => BUILT_IN_ACTIONS[ref]?.runner;
+    const taken = [...this.rows.values()]
+      .filter((r) => r.status === 'requested' && !this.leased.has(r.id) && !skip.includes(r.id))
+      .filter(
+        (r) => runnerOf(r.action_ref) === undefined || runners.includes(runnerOf(r.action_ref)),
+      )
+      .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+      .slice(0, limit);
+    for (const row of taken) this.leased.add(row.id);
+    return taken.map((row) => ({ ...row }));
+  }
+
+  async giveBack(id: string): Promise<void> {
+    this.leased.delete(id);
+  }
+
   async claimFinished(
     id: string,
     to: 'succeeded' | 'failed',
@@ -156,6 +176,7 @@ export class FakeExecutionStore {
       return { applied: false, reason: from === to ? 'noop' : 'illegal', current: from };
     }
     const now = new Date();
+    this.leased.delete(id);
     row.status = to;
     if (to === 'scheduled') row.scheduled_at = now;
     if (to === 'running' || throughRunning) row.started_at ??= now;

@@ -25,8 +25,12 @@ export class BrokerConnection implements OnApplicationShutdown {
     this.address = redactUrl(config.messaging.url);
     const channels: Record<string, { prefetchCount: number }> = {};
     if (config.roles.includes('worker')) {
-      // The worker's own channel: its prefetch is its capacity.
-      channels[CONSUMERS.workerExecutions.channel] = { prefetchCount: config.worker.capacity };
+      // The worker's own channel. A delivery is acked once claimed, so the prefetch bounds claims
+      // in flight, not executions running (the executors' slot count does that): at least
+      // MQ_PREFETCH, so pure built-ins, which hold no slot, are not throttled to the capacity.
+      channels[CONSUMERS.workerExecutions.channel] = {
+        prefetchCount: Math.max(config.worker.capacity, config.messaging.prefetch),
+      };
     }
     this.amqp = new AmqpConnection({
       uri: config.messaging.url,

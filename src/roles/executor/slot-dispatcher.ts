@@ -29,8 +29,8 @@ type Placement = 'placed' | 'given-back' | 'gone' | 'send-failed';
 @Injectable()
 export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SlotDispatcher');
-  private running = false;
-  private again = false;
+  private current?: Promise<void>;
+  private next?: Promise<void>;
   private timer?: NodeJS.Timeout;
   /**
    * Whether executions may be waiting that a worker with room could take: while they do, new
@@ -75,22 +75,24 @@ export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShut
 
   /** Runs a pass soon; a wake during a pass runs one more after it. */
   wake(): void {
-    if (this.running) {
-      this.again = true;
-      return;
+    void this.placeWaiting();
+  }
+
+  /** A pass over the line; resolves when the pass that covers this call has finished. */
+  placeWaiting(): Promise<void> {
+    if (!this.current) {
+      this.current = this.pass()
+        .catch((error: Error) =>
+          this.logger.warn(`placing waiting executions failed: ${error.message}`),
+        )
+        .finally(() => (this.current = undefined));
+      return this.current;
     }
-    this.running = true;
-    void this.pass()
-      .catch((error: Error) =>
-        this.logger.warn(`placing waiting executions failed: ${error.message}`),
-      )
-      .finally(() => {
-        this.running = false;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    this.next ??= this.current.then(() => {
+      this.next = undefined;
+      return this.placeWaiting();
+    });
+    return this.next;
   }
 
   /**

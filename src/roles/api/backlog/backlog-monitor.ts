@@ -67,7 +67,7 @@ export class BacklogMonitor implements OnApplicationBootstrap, OnApplicationShut
     this.reading = true;
     try {
       const [executions, events] = await Promise.all([
-        this.executions.countNotStarted(),
+        this.executions.countNotStarted(this.limit),
         // Broker away: the publish of a webhook fails by itself; count what is known.
         this.queues.eventsWaiting().catch(() => 0),
       ]);
