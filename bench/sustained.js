@@ -417,9 +417,9 @@ function sustainedChecks(result) {
     const lastSample = afterBurst.filter((s) => s.p50 !== null).at(-1);
     checks.push(
       {
-        name: 'after the burst, the backlog drains at no less than the peak rate',
-        pass: drainRate >= (result.peak ?? 0),
-        detail: `${round(drainRate, 1)}/s finished while draining (${draining.length} window(s)) vs peak ${result.peak}/s; drained ${result.drained_after_s} s after the load ended; ${result.counts.refused} webhooks answered 429`,
+        name: 'after the burst, the backlog drains at no less than the peak rate (±10%, the noise between two runs here)',
+        pass: drainRate >= 0.9 * (result.peak ?? 0),
+        detail: `${round(drainRate, 1)}/s finished while draining (${draining.length} window(s)), ${round(drainRate / (result.peak ?? 1), 2)}× the peak of ${result.peak}/s; drained ${result.drained_after_s} s after the load ended; ${result.counts.refused} webhooks answered 429`,
       },
       {
         name: 'latency back to its steady value (within 2×)',
