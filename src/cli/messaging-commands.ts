@@ -3,14 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { MessagingModule } from '../messaging/messaging.module';
-import { DeadLetterAdmin, TopologyAdmin } from '../messaging/messaging.port';
-import { BrokerConnection } from '../messaging/rabbitmq/broker-connection';
+import { DeadLetterAdmin, TopologyAdmin, TransportConnection } from '../messaging/messaging.port';
 import { reportIsHealthy, TopologyReport } from '../messaging/topology-report';
 import { MetricsModule } from '../metrics/metrics.module';
 import { messagingNeedsOf } from '../roles/role-table';
 import { CliError, Out, withTimeout } from './cli-support';
 
-/** `attune topology apply|verify` and `attune dlq list|peek|replay`, against the broker. */
+/** `attune topology apply|verify` and `attune dlq list|peek|replay`, on either transport. */
 export async function runMessagingCommand(
   config: AppConfig,
   [group, command, ...args]: string[],
@@ -27,8 +26,11 @@ export async function runMessagingCommand(
 
   const app = await NestFactory.createApplicationContext(MessagingCliModule, { logger: ['error'] });
   try {
-    const broker = app.get(BrokerConnection);
-    await withTimeout(broker.whenConnected(), () => broker.notConnectedReason ?? 'the broker');
+    const transport = app.get(TransportConnection);
+    await withTimeout(
+      transport.whenConnected(),
+      () => transport.notConnectedReason ?? 'the broker',
+    );
     return await run(app, group, command, args, out);
   } finally {
     await app.close();

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { RabbitTransportServer } from './rabbitmq/rabbit-transport.server';
-import { BrokerConnection } from './rabbitmq/broker-connection';
-import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
+import { TopologyAdmin, TransportConnection } from './messaging.port';
+import { AttuneTransportServer } from './transport.server';
 
 /** Readiness of the messaging side: the connection, the declared topology and every consumer. */
 @Injectable()
 export class MessagingHealthIndicator {
   constructor(
-    private readonly broker: BrokerConnection,
-    private readonly topologyAdmin: RabbitTopologyAdmin,
-    private readonly consumers: RabbitTransportServer,
+    private readonly broker: TransportConnection,
+    private readonly topologyAdmin: TopologyAdmin,
+    private readonly consumers: AttuneTransportServer,
     private readonly health: HealthIndicatorService,
   ) {}
 
@@ -19,13 +18,14 @@ export class MessagingHealthIndicator {
     const reason = this.broker.notConnectedReason;
     return reason
       ? session.down({ message: reason })
-      : session.up({ address: this.broker.address });
+      : session.up({ transport: this.broker.kind, address: this.broker.address });
   }
 
   /** Conflicts found when declaring, and consumed queues that are gone (deleted behind our back). */
   async topology() {
     const session = this.health.check('topology');
-    if (!this.broker.isConnected) return session.down({ message: 'broker not connected' });
+    if (!this.broker.isConnected)
+      return session.down({ message: `${this.broker.kind} not connected` });
     const report = this.topologyAdmin.report;
     const problems = [
       ...(report?.conflicts.map((c) => c.message) ?? []),

@@ -9,23 +9,25 @@ import {
 import { AppConfig } from '../config/app-config';
 import { MESSAGING_NEEDS, MessagingNeeds } from './consumer-components';
 import { MessageDispatcher } from './consumer-runtime/message-dispatcher';
+import { ConsumerDriver } from './consumer-runtime/consumer-driver';
 import {
   ConsumerControl,
   DeadLetterAdmin,
   MessagePublisher,
   QueueDepths,
   TopologyAdmin,
+  TransportConnection,
 } from './messaging.port';
 import { BrokerConnection } from './rabbitmq/broker-connection';
 import { RabbitConsumers } from './rabbitmq/rabbit-consumers';
 import { RabbitFailureRouter } from './rabbitmq/rabbit-failure-router';
-import { RabbitTransportServer } from './rabbitmq/rabbit-transport.server';
 import { RabbitDeadLetterAdmin } from './rabbitmq/rabbit-dead-letter-admin';
 import { RabbitPublisher } from './rabbitmq/rabbit-publisher';
 import { RabbitQueueDepths } from './rabbitmq/rabbit-queue-depths';
 import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
 import { TopologyManager } from './rabbitmq/topology-manager';
 import { Topology } from './topology';
+import { AttuneTransportServer } from './transport.server';
 
 /** Starts connecting at module init, without blocking start-up. */
 @Injectable()
@@ -56,19 +58,20 @@ export class MessagingModule {
         MessageDispatcher,
         RabbitFailureRouter,
         RabbitConsumers,
-        RabbitTransportServer,
+        AttuneTransportServer,
         MessagingStarter,
+        { provide: TransportConnection, useExisting: BrokerConnection },
+        { provide: ConsumerDriver, useExisting: RabbitConsumers },
         { provide: TopologyAdmin, useExisting: RabbitTopologyAdmin },
         { provide: MessagePublisher, useExisting: RabbitPublisher },
         { provide: DeadLetterAdmin, useExisting: RabbitDeadLetterAdmin },
         { provide: QueueDepths, useExisting: RabbitQueueDepths },
-        { provide: ConsumerControl, useExisting: RabbitTransportServer },
+        { provide: ConsumerControl, useExisting: AttuneTransportServer },
       ],
       exports: [
         Topology,
-        BrokerConnection,
-        RabbitTransportServer,
-        RabbitTopologyAdmin,
+        TransportConnection,
+        AttuneTransportServer,
         TopologyAdmin,
         MessagePublisher,
         DeadLetterAdmin,
@@ -82,7 +85,7 @@ export class MessagingModule {
 /** Plugs the Attune transport into a Nest app; call before app.startAllMicroservices(). */
 export function connectMessageConsumers(app: INestApplication): void {
   app.connectMicroservice(
-    { strategy: app.get(RabbitTransportServer) },
+    { strategy: app.get(AttuneTransportServer) },
     { inheritAppConfig: false },
   );
 }

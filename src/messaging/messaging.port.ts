@@ -20,8 +20,8 @@ export interface PublishOptions {
 }
 
 /**
- * The transport-neutral interface roles publish through. The RabbitMQ implementation lives in
- * ./rabbitmq; an embedded PostgreSQL transport can implement the same.
+ * The transport-neutral interface roles publish through: ./rabbitmq and ./postgres implement it
+ * (MQ_TRANSPORT picks one).
  */
 export abstract class MessagePublisher {
   /** Resolves once the broker has the message; rejects on nack, unroutable return or timeout. */
@@ -72,6 +72,29 @@ export abstract class TopologyAdmin {
   abstract verify(): Promise<TopologyReport>;
   /** Adds queues known only at run time (a worker's own queue, a notifier's) and declares them. */
   abstract require(queues: QueueSpec[]): Promise<TopologyReport>;
+  /** Declares everything now and after every reconnect, retrying until it goes through. */
+  abstract startDeclaring(): void;
+  /** The last declaration's report (readiness), undefined before the first. */
+  abstract get report(): TopologyReport | undefined;
+  /** Which of `names` do not exist right now. */
+  abstract missingQueues(names: string[]): Promise<string[]>;
+}
+
+export type TransportKind = 'rabbitmq' | 'postgres';
+
+/**
+ * The transport's connection as the rest of the process sees it: RabbitMQ's managed
+ * connection, or PostgreSQL's listening connection. Never blocks start-up; reconnects by itself.
+ */
+export abstract class TransportConnection {
+  abstract readonly kind: TransportKind;
+  /** Where it connects, without credentials. */
+  abstract readonly address: string;
+  abstract get isConnected(): boolean;
+  abstract get notConnectedReason(): string | undefined;
+  /** Runs `listener` after every (re)connect, and now if already connected. */
+  abstract onConnect(listener: () => void): void;
+  abstract whenConnected(): Promise<void>;
 }
 
 export interface ConsumerStatus {

@@ -4,6 +4,7 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { AppConfig, redactUrl } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { CONSUMERS } from '../consumer-components';
+import { TransportConnection } from '../messaging.port';
 import { coalesceAmqpFrames } from './coalesce-frames';
 
 /**
@@ -12,7 +13,8 @@ import { coalesceAmqpFrames } from './coalesce-frames';
  * here blocks start-up, so HTTP and /health/live answer while the broker is away.
  */
 @Injectable()
-export class BrokerConnection implements OnApplicationShutdown {
+export class BrokerConnection extends TransportConnection implements OnApplicationShutdown {
+  readonly kind = 'rabbitmq' as const;
   private readonly logger = new Logger('Broker');
   readonly amqp: AmqpConnection;
   readonly address: string;
@@ -21,6 +23,7 @@ export class BrokerConnection implements OnApplicationShutdown {
   private closing = false;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super();
     coalesceAmqpFrames();
     this.address = redactUrl(config.messaging.url);
     const channels: Record<string, { prefetchCount: number }> = {};

@@ -1,32 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { ConsumerDriver, RunningConsumer } from '../consumer-runtime/consumer-driver';
 import { decodeDelivery } from '../consumer-runtime/delivery-decoder';
 import { HandlerRegistry } from '../consumer-runtime/handler-registry';
 import { MessageDispatcher } from '../consumer-runtime/message-dispatcher';
-import { ConsumerComponent, componentKey } from '../consumer-components';
 import { DeliveryInfo } from '../message-context';
 import { ConsumerStatus } from '../messaging.port';
-import { ConsumerQueues } from '../topology';
 import { BrokerConnection } from './broker-connection';
 import { originalDeath } from './delivery-headers';
 import { RabbitFailureRouter } from './rabbit-failure-router';
 import { RabbitTopologyAdmin } from './rabbit-topology-admin';
-
-type ConsumerState = 'waiting' | 'starting' | 'consuming' | 'conflict' | 'stopped';
-
-/** One consumer component of this process and where it stands. */
-export interface RunningConsumer {
-  component: ConsumerComponent;
-  key: string;
-  queues?: ConsumerQueues;
-  tag?: string;
-  state: ConsumerState;
-  problem?: string;
-  inFlight: Set<Promise<void>>;
-  cancelledByBroker: boolean;
-  /** Since when it should run but does not while the broker is connected (for liveness). */
-  inactiveSince?: number;
-}
 
 /**
  * The RabbitMQ half of the consumer runtime: one consumer per component on golevelup's managed
@@ -35,7 +18,7 @@ export interface RunningConsumer {
  * decision are transport-neutral (../consumer-runtime).
  */
 @Injectable()
-export class RabbitConsumers {
+export class RabbitConsumers extends ConsumerDriver {
   private readonly log = new Logger('Consumers');
   private readonly closedChannels = new WeakSet<Channel>();
   private readonly watchedChannels = new WeakSet<Channel>();
@@ -47,7 +30,9 @@ export class RabbitConsumers {
     private readonly topologyAdmin: RabbitTopologyAdmin,
     private readonly dispatcher: MessageDispatcher,
     private readonly failures: RabbitFailureRouter,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Declares the component's queues and consumes its main queue as `<component>.<instance>`. */
   async start(
@@ -164,7 +149,7 @@ export class RabbitConsumers {
    * A consumer the broker cancelled comes back once its queue exists again (re-created by
    * `attune topology apply` or a restart of a peer). Reconnecting re-runs every consumer setup.
    */
-  async resumeCancelled(): Promise<void> {
+  async watch(): Promise<void> {
     const cancelled = [...this.started].filter(
       (r) => r.cancelledByBroker && r.state === 'consuming',
     );
@@ -293,15 +278,4 @@ function isChannelClosedError(error: unknown): boolean {
     e?.name === 'IllegalOperationError' ||
     /channel (is )?closed|connection closed/i.test(e?.message ?? '')
   );
-}
-
-/** A consumer not started yet. */
-export function waitingConsumer(component: ConsumerComponent): RunningConsumer {
-  return {
-    component,
-    key: componentKey(component),
-    state: 'waiting',
-    inFlight: new Set(),
-    cancelledByBroker: false,
-  };
 }

@@ -6,20 +6,27 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { backoffDelay, delay } from '../../common/backoff';
-import { AppConfig } from '../../config/app-config';
-import { APP_CONFIG } from '../../config/config.module';
-import { HandlerRegistry } from '../consumer-runtime/handler-registry';
+import { backoffDelay, delay } from '../common/backoff';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import {
+  ConsumerDriver,
+  RunningConsumer,
+  waitingConsumer,
+} from './consumer-runtime/consumer-driver';
+import { HandlerRegistry } from './consumer-runtime/handler-registry';
 import {
   ConsumerComponent,
   componentKey,
   MESSAGING_NEEDS,
   MessagingNeeds,
-} from '../consumer-components';
-import { ConsumerControl, ConsumerStatus } from '../messaging.port';
-import { BrokerConnection } from './broker-connection';
-import { RabbitConsumers, RunningConsumer, waitingConsumer } from './rabbit-consumers';
-import { RabbitTopologyAdmin } from './rabbit-topology-admin';
+} from './consumer-components';
+import {
+  ConsumerControl,
+  ConsumerStatus,
+  TopologyAdmin,
+  TransportConnection,
+} from './messaging.port';
 
 const WATCHDOG_INTERVAL_MS = 2000;
 
@@ -27,10 +34,11 @@ const WATCHDOG_INTERVAL_MS = 2000;
  * The Attune transport as Nest sees it: a @nestjs/microservices custom strategy whose handlers
  * are the @OnMessage methods of the role modules. It checks at start that every message routed
  * to this process's consumers has exactly one handler, then runs one consumer per component
- * (RabbitConsumers) without blocking start-up on the broker.
+ * through the transport's ConsumerDriver (RabbitMQ or PostgreSQL) without blocking start-up on
+ * the transport.
  */
 @Injectable()
-export class RabbitTransportServer
+export class AttuneTransportServer
   extends Server
   implements
     CustomTransportStrategy,
@@ -50,9 +58,9 @@ export class RabbitTransportServer
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly broker: BrokerConnection,
-    private readonly topologyAdmin: RabbitTopologyAdmin,
-    private readonly rabbit: RabbitConsumers,
+    private readonly connection: TransportConnection,
+    private readonly topologyAdmin: TopologyAdmin,
+    private readonly driver: ConsumerDriver,
     @Inject(MESSAGING_NEEDS) private readonly needs: MessagingNeeds,
   ) {
     super();
@@ -85,7 +93,7 @@ export class RabbitTransportServer
   }
 
   unwrap<T>(): T {
-    return this.broker.amqp as T;
+    return this.connection as T;
   }
 
   async close(): Promise<void> {
@@ -98,11 +106,11 @@ export class RabbitTransportServer
 
   async stopConsuming(component: ConsumerComponent): Promise<void> {
     const running = this.consumers.get(componentKey(component));
-    if (running) await this.rabbit.stop(running);
+    if (running) await this.driver.stop(running);
   }
 
   consumerStatus(): ConsumerStatus[] {
-    return [...this.consumers.values()].map((running) => this.rabbit.status(running));
+    return [...this.consumers.values()].map((running) => this.driver.status(running));
   }
 
   /** The queues this process consumes from (for readiness). */
@@ -121,7 +129,7 @@ export class RabbitTransportServer
       : this.config.instanceId;
     for (let attempt = 0; !this.stopping; attempt++) {
       try {
-        await this.rabbit.start(running, instance, handlers);
+        await this.driver.start(running, instance, handlers);
         return;
       } catch (error) {
         if (this.stopping) return;
@@ -140,19 +148,19 @@ export class RabbitTransportServer
     const now = Date.now();
     return [...this.consumers.values()]
       .filter((running) => {
-        this.rabbit.noteActivity(running);
+        this.driver.noteActivity(running);
         return running.inactiveSince !== undefined && now - running.inactiveSince > limit;
       })
       .map(
         (running) =>
           `consumer ${running.tag ?? running.key} has not run for ${Math.round((now - running.inactiveSince!) / 1000)} s ` +
-          `while the broker was connected (CONSUMER_START_TIMEOUT_MS=${limit})`,
+          `while the transport was connected (CONSUMER_START_TIMEOUT_MS=${limit})`,
       );
   }
 
   private watch(): void {
-    for (const running of this.consumers.values()) this.rabbit.noteActivity(running);
-    void this.rabbit.resumeCancelled();
+    for (const running of this.consumers.values()) this.driver.noteActivity(running);
+    void this.driver.watch();
   }
 
   private runtimeSlot(key: string) {
@@ -170,7 +178,7 @@ export class RabbitTransportServer
     this.stopping = true;
     this.stopped.abort();
     if (this.watchdog) clearInterval(this.watchdog);
-    await Promise.all([...this.consumers.values()].map((running) => this.rabbit.stop(running)));
+    await Promise.all([...this.consumers.values()].map((running) => this.driver.stop(running)));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
