@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
@@ -11,6 +12,19 @@ const POOL_SIZE = 20;
 const IDLE_CONNECTION_MS = 300_000;
 
 /**
+ * A pooled connection that never throws an 'error' event nobody listens to. When PostgreSQL
+ * restarts, a checked-out connection can emit 'error' twice (the server's FATAL, then the socket
+ * closing); TypeORM's query runner stops listening after the first, and Node ends the process on
+ * the second (seen in `npm run chaos`). The error still reaches whoever runs a statement on it.
+ */
+class ResilientClient extends Client {
+  constructor(...args: ConstructorParameters<typeof Client>) {
+    super(...args);
+    this.on('error', () => {});
+  }
+}
+
+/**
  * TypeORM owns the connection pool, transactions and migrations; the stores hold the SQL
  * (no entities: the schema is the migrations, rows are the stores' interfaces; decision 011).
  */
@@ -21,6 +35,11 @@ export function createDataSource(url: string): DataSource {
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsTransactionMode: 'each',
-    extra: { max: POOL_SIZE, idleTimeoutMillis: IDLE_CONNECTION_MS, connectionTimeoutMillis: 5000 },
+    extra: {
+      max: POOL_SIZE,
+      idleTimeoutMillis: IDLE_CONNECTION_MS,
+      connectionTimeoutMillis: 5000,
+      Client: ResilientClient,
+    },
   });
 }

@@ -64,6 +64,12 @@ export const MESSAGE_SCHEMAS = {
     parameters: jsonObject.optional(),
     timeout_ms: z.number().int().positive().optional(),
     worker_id: uuid.optional(),
+    /**
+     * When this offer was made (the row's scheduled_at): a copy left over from an earlier offer
+     * to the same worker (expired after the execution was rescued and offered again) is told
+     * from the current one by it.
+     */
+    scheduled_at: isoTime.optional(),
   }),
   ExecutionStatusChanged: z.object({
     execution_id: uuid,

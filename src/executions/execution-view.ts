@@ -16,6 +16,8 @@ export interface ExecutionRow {
   rerun_of: string | null;
   correlation_id: string;
   attempt: number;
+  /** Times it went back to the waiting line (paces and bounds re-offers). */
+  dispatch_attempts: number;
   /** `key:<name>`, `rule:<ref>`, `sensor:<ref>` or `workflow:<id>`; null for older rows. */
   created_by: string | null;
   created_at: Date;

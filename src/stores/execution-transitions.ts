@@ -23,6 +23,8 @@ export interface TransitionGuard {
   workerId?: string;
   /** Only apply from this status (of those the state machine allows into the target). */
   from?: ExecutionStatus;
+  /** Only apply to the offer made at this instant (scheduled_at, to the millisecond). */
+  scheduledAt?: string;
 }
 
 export type TransitionOutcome =
@@ -48,9 +50,9 @@ const MAX_WORKERS_ANNOUNCED = 100;
  */
 const TRANSITION_SQL = `WITH u AS (
          SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[],
-                              $7::uuid[], $8::int[], $9::uuid[], $10::bool[])
+                              $7::uuid[], $8::int[], $9::uuid[], $10::bool[], $11::timestamptz[])
                 AS u(id, target, sources, result, error, worker_id, attempt, guard_worker,
-                     through_running)
+                     through_running, guard_scheduled_at)
        ), moved AS (
          UPDATE execution e SET status = u.target, updated_at = now(),
               scheduled_at = CASE u.target WHEN 'scheduled' THEN now()
@@ -72,6 +74,9 @@ const TRANSITION_SQL = `WITH u AS (
           WHERE e.id = u.id AND old.id = u.id AND e.status = ANY(string_to_array(u.sources, ','))
             AND (u.attempt IS NULL OR e.attempt = u.attempt)
             AND (u.guard_worker IS NULL OR e.worker_id = u.guard_worker)
+            -- Messages carry it to the millisecond; offers to one worker are far further apart.
+            AND (u.guard_scheduled_at IS NULL
+                 OR abs(extract(epoch FROM e.scheduled_at - u.guard_scheduled_at)) < 0.001)
           RETURNING ${columnsOf('e')}, old.status AS previous_status,
                     old.worker_id AS previous_worker_id, u.through_running
        ), freed AS (
@@ -118,7 +123,7 @@ export class ExecutionTransitions {
     id: string,
     to: 'succeeded' | 'failed',
     fields: TransitionFields,
-    guard: Required<Omit<TransitionGuard, 'from'>>,
+    guard: Required<Pick<TransitionGuard, 'attempt' | 'workerId'>>,
   ): Promise<TransitionOutcome> {
     const row = await this.transitions.add({ id, to, fields, guard, throughRunning: true });
     return row ? { applied: true, row } : this.refusal(id, 'running', guard);
@@ -135,7 +140,8 @@ export class ExecutionTransitions {
     const stale =
       (guard.attempt !== undefined && current.attempt !== guard.attempt) ||
       (guard.workerId !== undefined && current.worker_id !== guard.workerId) ||
-      (guard.from !== undefined && current.status !== guard.from && current.status !== to);
+      (guard.from !== undefined && current.status !== guard.from && current.status !== to) ||
+      !sameOffer(current.scheduled_at, guard.scheduledAt);
     if (stale) return { applied: false, reason: 'stale', current: current.status };
     const outcome = classifyTransition(current.status, to);
     return {
@@ -189,6 +195,7 @@ export class ExecutionTransitions {
       requests.map((r) => r.guard.attempt ?? null),
       requests.map((r) => r.guard.workerId ?? null),
       requests.map((r) => r.throughRunning),
+      requests.map((r) => r.guard.scheduledAt ?? null),
     ]);
     return new Map(rows.map((row) => [row.id, row]));
   }
@@ -207,4 +214,14 @@ interface TransitionRequest {
   throughRunning: boolean;
   fields: TransitionFields;
   guard: TransitionGuard;
+}
+
+/** Whether a row scheduled at `scheduledAt` is the offer a message names (none named: any). */
+export function sameOffer(
+  scheduledAt: Date | string | null | undefined,
+  named: string | undefined,
+): boolean {
+  if (named === undefined) return true;
+  if (!scheduledAt) return false;
+  return Math.abs(new Date(scheduledAt).getTime() - Date.parse(named)) < 1;
 }

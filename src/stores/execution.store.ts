@@ -262,7 +262,7 @@ export class ExecutionStore {
     id: string,
     to: 'succeeded' | 'failed',
     fields: TransitionFields,
-    guard: Required<Omit<TransitionGuard, 'from'>>,
+    guard: Required<Pick<TransitionGuard, 'attempt' | 'workerId'>>,
   ): Promise<TransitionOutcome> {
     return this.transitions.claimFinished(id, to, fields, guard);
   }

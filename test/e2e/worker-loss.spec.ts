@@ -2,6 +2,7 @@ import { AttuneProcess } from '../support/attune-process';
 import { createOk, executionReaches, TERMINAL } from '../support/attune-api';
 import { TestDatabase } from '../support/database';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
+import { MAX_RETURNS_TO_LINE } from '../../src/roles/executor/dead-letter-handler.consumer';
 import { waitFor } from '../support/wait-for';
 
 /** A suite with its own database, prefix and processes. */
@@ -127,7 +128,7 @@ describe('a worker that stops consuming (SIGSTOP) with a short queue TTL', () =>
 
   afterAll(() => c.stopAll());
 
-  it('has its queued executions failed by the dead-letter handler with the reason', async () => {
+  it('offers its queued executions again as they expire, and fails them after the last return to the line', async () => {
     const stuck = await c.start('worker', { ...env, WORKER_NAME: 'stuck' });
     stuck.child.kill('SIGSTOP');
     const ids = [
@@ -137,9 +138,14 @@ describe('a worker that stops consuming (SIGSTOP) with a short queue TTL', () =>
     for (const id of ids) {
       // Messages the frozen consumer had already been handed come back (and expire) only when
       // the broker gives up on its connection (missed AMQP heartbeats): allow for that.
-      const failed = await executionReaches(api, id, TERMINAL, 50_000);
+      // Then each re-offer waits 1, 2, 4 and 8 s in the line before it goes (and expires) again.
+      const failed = await executionReaches(api, id, TERMINAL, 100_000);
       expect(failed.status).toBe('failed');
-      expect(failed.error).toMatch(/^worker [0-9a-f-]+ did not take the execution within 800 ms/);
+      expect(failed.error).toMatch(
+        new RegExp(
+          `^no worker took the execution within 800 ms \\(EXECUTION_QUEUE_TTL_MS\\), ${MAX_RETURNS_TO_LINE} times; the last was [0-9a-f-]+$`,
+        ),
+      );
       expect((await workerOf(c, id)).name).toBe('stuck');
     }
     stuck.child.kill('SIGCONT');
@@ -148,5 +154,5 @@ describe('a worker that stops consuming (SIGSTOP) with a short queue TTL', () =>
       [ids],
     );
     expect(rows.map((r) => r.status)).toEqual(['failed', 'failed']);
-  }, 120_000);
+  }, 240_000);
 });

@@ -143,4 +143,25 @@ describe('ExecutionStore transitions', () => {
     expect(fromRunning).toEqual({ applied: false, reason: 'stale', current: 'running' });
     expect((await store.get(running))?.status).toBe('running');
   });
+
+  it('applies a transition guarded by its offer only to that offer, not to one made again later', async () => {
+    const id = await newExecution();
+    const first = await store.transition(id, 'scheduled', { workerId });
+    const firstOffer = new Date(first.applied ? first.row.scheduled_at! : 0).toISOString();
+    await store.transition(id, 'requested', {}, { workerId });
+    // A real re-offer waits at least a second in the line; here a few milliseconds will do.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const again = await store.transition(id, 'scheduled', { workerId });
+    const currentOffer = new Date(again.applied ? again.row.scheduled_at! : 0).toISOString();
+
+    const stale = await store.transition(id, 'failed', {}, { workerId, scheduledAt: firstOffer });
+    expect(stale).toEqual({ applied: false, reason: 'stale', current: 'scheduled' });
+    const current = await store.transition(
+      id,
+      'failed',
+      {},
+      { workerId, scheduledAt: currentOffer },
+    );
+    expect(current).toMatchObject({ applied: true, row: { status: 'failed' } });
+  });
 });

@@ -8,6 +8,7 @@ import {
 } from '../../src/domain/execution-status';
 import type { Envelope, MessageType, Notification, PayloadOf } from '../../src/domain/messages';
 import type { ActionInfo } from '../../src/executions/action-catalog';
+import { sameOffer } from '../../src/stores/execution-transitions';
 import { ActionCatalog } from '../../src/executions/action-catalog';
 import { ExecutionLifecycle } from '../../src/executions/execution-lifecycle.service';
 import type { ExecutionRow } from '../../src/executions/execution-view';
@@ -89,6 +90,7 @@ export class FakeExecutionStore {
       rerun_of: null,
       correlation_id: randomUUID(),
       attempt: 1,
+      dispatch_attempts: 0,
       created_by: 'key:test',
       created_at: new Date(),
       scheduled_at: null,
@@ -149,7 +151,7 @@ export class FakeExecutionStore {
     id: string,
     to: 'succeeded' | 'failed',
     fields: TransitionFields,
-    guard: Required<TransitionGuard>,
+    guard: Required<Pick<TransitionGuard, 'attempt' | 'workerId'>>,
   ): Promise<TransitionOutcome> {
     return this.apply(id, to, fields, guard, true);
   }
@@ -166,7 +168,8 @@ export class FakeExecutionStore {
     if (
       (guard.attempt !== undefined && row.attempt !== guard.attempt) ||
       (guard.workerId !== undefined && row.worker_id !== guard.workerId) ||
-      (guard.from !== undefined && row.status !== guard.from && row.status !== to)
+      (guard.from !== undefined && row.status !== guard.from && row.status !== to) ||
+      !sameOffer(row.scheduled_at, guard.scheduledAt)
     ) {
       return { applied: false, reason: 'stale', current: row.status };
     }
@@ -181,8 +184,11 @@ export class FakeExecutionStore {
     if (to === 'scheduled') row.scheduled_at = now;
     if (to === 'running' || throughRunning) row.started_at ??= now;
     if (TERMINAL_STATUSES.includes(to)) row.finished_at = now;
-    if (to === 'requested') row.worker_id = null;
-    else if (fields.workerId) row.worker_id = fields.workerId;
+    if (to === 'requested') {
+      row.worker_id = null;
+      row.scheduled_at = null;
+      row.dispatch_attempts++;
+    } else if (fields.workerId) row.worker_id = fields.workerId;
     if (fields.result !== undefined) row.result = fields.result;
     if (fields.error !== undefined) row.error = fields.error;
     return { applied: true, row: { ...row } };

@@ -90,6 +90,8 @@ describe('ExecutionScheduler: requested executions onto workers', () => {
       parameters: { cmd: 'true' },
       timeout_ms: 60_000,
       worker_id: 'w-1',
+      // Which offer this is, so an old copy of an earlier one is told apart.
+      scheduled_at: (await store.get(row.id))!.scheduled_at!.toISOString(),
     });
     expect(sent.options).toEqual({
       workerId: 'w-1',

@@ -49,6 +49,7 @@ export class WorkerDispatch {
         parameters: row.parameters,
         timeout_ms: action.timeoutMs,
         worker_id: row.worker_id!,
+        ...(row.scheduled_at ? { scheduled_at: new Date(row.scheduled_at).toISOString() } : {}),
       },
       {
         workerId: row.worker_id!,
