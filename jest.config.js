@@ -24,6 +24,16 @@ const swcTransform = [
   },
 ];
 
+/** Suites that run on both transports: the pipeline end to end and the transport's own. */
+const POSTGRES_TRANSPORT_SUITES = [
+  'e2e/execution-path',
+  'e2e/execution-split',
+  'e2e/worker-loss',
+  'e2e/execution-crash',
+  'e2e/inquiries',
+  'e2e/notifier',
+];
+
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)s$': swcTransform },
@@ -48,6 +58,14 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    // The same pipeline suites again on the PostgreSQL transport (MQ_TRANSPORT=postgres).
+    {
+      ...common,
+      displayName: 'e2e-postgres',
+      testMatch: POSTGRES_TRANSPORT_SUITES.map((suite) => `<rootDir>/test/${suite}.spec.ts`),
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      setupFiles: ['<rootDir>/test/support/on-postgres-transport.ts'],
     },
   ],
 };

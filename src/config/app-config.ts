@@ -88,7 +88,8 @@ const environmentSchema = z.object({
     'postgres://postgres@127.0.0.1:5432/attune',
   ),
   DATABASE_MIGRATE_ON_START: boolean.default(true),
-  AMQP_URL: urlWithProtocol(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
+  AMQP_URL: urlWithProtocol(['amqp:', 'amqps:']).optional(),
+  MQ_TRANSPORT: z.enum(['rabbitmq', 'postgres']).optional(),
   MQ_PREFIX: z
     .string()
     .trim()
@@ -142,6 +143,9 @@ export interface AppConfig {
   http: { port: number; bodyLimit: string };
   database: { url: string; migrateOnStart: boolean };
   messaging: {
+    /** MQ_TRANSPORT: RabbitMQ, or queues kept in PostgreSQL. */
+    transport: 'rabbitmq' | 'postgres';
+    /** AMQP_URL (RabbitMQ only). */
     url: string;
     prefix: string;
     prefetch: number;
@@ -184,6 +188,9 @@ export interface AppConfig {
 
 export class InvalidConfigError extends Error {}
 
+/** Where MQ_TRANSPORT=rabbitmq connects when AMQP_URL is unset. */
+const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';
+
 /** Removes user:password from a URL so it can be logged. */
 export function redactUrl(url: string): string {
   try {
@@ -218,7 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     http: { port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
     database: { url: e.DATABASE_URL, migrateOnStart: e.DATABASE_MIGRATE_ON_START },
     messaging: {
-      url: e.AMQP_URL,
+      // RabbitMQ when it is configured; otherwise messages travel through PostgreSQL.
+      transport: e.MQ_TRANSPORT ?? (e.AMQP_URL ? 'rabbitmq' : 'postgres'),
+      url: e.AMQP_URL ?? DEFAULT_AMQP_URL,
       prefix: e.MQ_PREFIX,
       prefetch: e.MQ_PREFETCH,
       publishTimeoutMs: e.MQ_PUBLISH_TIMEOUT_MS,

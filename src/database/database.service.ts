@@ -15,7 +15,7 @@ const statementNames = new Map<string, string>();
 const MAX_PREPARED = 1000;
 
 /** A stable prepared-statement name per SQL text (the set of texts is small and fixed). */
-function statementName(sql: string): string | undefined {
+export function statementName(sql: string): string | undefined {
   let name = statementNames.get(sql);
   if (!name) {
     if (statementNames.size >= MAX_PREPARED) return undefined;

@@ -5,11 +5,13 @@ import {
   Injectable,
   Module,
   OnModuleInit,
+  Provider,
 } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { MESSAGING_NEEDS, MessagingNeeds } from './consumer-components';
-import { MessageDispatcher } from './consumer-runtime/message-dispatcher';
 import { ConsumerDriver } from './consumer-runtime/consumer-driver';
+import { MessageDispatcher } from './consumer-runtime/message-dispatcher';
+import { DeclaredTopology, TopologyDeclarer } from './declared-topology';
 import {
   ConsumerControl,
   DeadLetterAdmin,
@@ -18,13 +20,19 @@ import {
   TopologyAdmin,
   TransportConnection,
 } from './messaging.port';
+import { PgConnection } from './postgres/pg-connection';
+import { PgConsumers } from './postgres/pg-consumers';
+import { PgDeadLetterAdmin } from './postgres/pg-dead-letter-admin';
+import { PgPublisher } from './postgres/pg-publisher';
+import { PgQueueDepths } from './postgres/pg-queue-depths';
+import { PgQueueMaintenance } from './postgres/pg-queue-maintenance';
+import { PgTopologyDeclarer } from './postgres/pg-topology';
 import { BrokerConnection } from './rabbitmq/broker-connection';
 import { RabbitConsumers } from './rabbitmq/rabbit-consumers';
-import { RabbitFailureRouter } from './rabbitmq/rabbit-failure-router';
 import { RabbitDeadLetterAdmin } from './rabbitmq/rabbit-dead-letter-admin';
+import { RabbitFailureRouter } from './rabbitmq/rabbit-failure-router';
 import { RabbitPublisher } from './rabbitmq/rabbit-publisher';
 import { RabbitQueueDepths } from './rabbitmq/rabbit-queue-depths';
-import { RabbitTopologyAdmin } from './rabbitmq/rabbit-topology-admin';
 import { TopologyManager } from './rabbitmq/topology-manager';
 import { Topology } from './topology';
 import { AttuneTransportServer } from './transport.server';
@@ -32,12 +40,47 @@ import { AttuneTransportServer } from './transport.server';
 /** Starts connecting at module init, without blocking start-up. */
 @Injectable()
 class MessagingStarter implements OnModuleInit {
-  constructor(private readonly broker: BrokerConnection) {}
+  constructor(private readonly connection: TransportConnection) {}
 
   async onModuleInit(): Promise<void> {
-    await this.broker.start();
+    if (this.connection instanceof BrokerConnection) await this.connection.start();
+    if (this.connection instanceof PgConnection) this.connection.start();
   }
 }
+
+/** The classes behind each port, per transport (MQ_TRANSPORT). */
+const TRANSPORTS: Record<AppConfig['messaging']['transport'], Provider[]> = {
+  rabbitmq: [
+    BrokerConnection,
+    TopologyManager,
+    RabbitPublisher,
+    RabbitDeadLetterAdmin,
+    RabbitQueueDepths,
+    RabbitFailureRouter,
+    RabbitConsumers,
+    { provide: TransportConnection, useExisting: BrokerConnection },
+    { provide: TopologyDeclarer, useExisting: TopologyManager },
+    { provide: ConsumerDriver, useExisting: RabbitConsumers },
+    { provide: MessagePublisher, useExisting: RabbitPublisher },
+    { provide: DeadLetterAdmin, useExisting: RabbitDeadLetterAdmin },
+    { provide: QueueDepths, useExisting: RabbitQueueDepths },
+  ],
+  postgres: [
+    PgConnection,
+    PgTopologyDeclarer,
+    PgPublisher,
+    PgDeadLetterAdmin,
+    PgQueueDepths,
+    PgQueueMaintenance,
+    PgConsumers,
+    { provide: TransportConnection, useExisting: PgConnection },
+    { provide: TopologyDeclarer, useExisting: PgTopologyDeclarer },
+    { provide: ConsumerDriver, useExisting: PgConsumers },
+    { provide: MessagePublisher, useExisting: PgPublisher },
+    { provide: DeadLetterAdmin, useExisting: PgDeadLetterAdmin },
+    { provide: QueueDepths, useExisting: PgQueueDepths },
+  ],
+};
 
 @Global()
 @Module({})
@@ -49,23 +92,12 @@ export class MessagingModule {
       providers: [
         { provide: MESSAGING_NEEDS, useValue: needs },
         { provide: Topology, useValue: new Topology(config.messaging) },
-        BrokerConnection,
-        TopologyManager,
-        RabbitTopologyAdmin,
-        RabbitPublisher,
-        RabbitDeadLetterAdmin,
-        RabbitQueueDepths,
+        ...TRANSPORTS[config.messaging.transport],
+        DeclaredTopology,
         MessageDispatcher,
-        RabbitFailureRouter,
-        RabbitConsumers,
         AttuneTransportServer,
         MessagingStarter,
-        { provide: TransportConnection, useExisting: BrokerConnection },
-        { provide: ConsumerDriver, useExisting: RabbitConsumers },
-        { provide: TopologyAdmin, useExisting: RabbitTopologyAdmin },
-        { provide: MessagePublisher, useExisting: RabbitPublisher },
-        { provide: DeadLetterAdmin, useExisting: RabbitDeadLetterAdmin },
-        { provide: QueueDepths, useExisting: RabbitQueueDepths },
+        { provide: TopologyAdmin, useExisting: DeclaredTopology },
         { provide: ConsumerControl, useExisting: AttuneTransportServer },
       ],
       exports: [

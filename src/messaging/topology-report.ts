@@ -39,10 +39,25 @@ export function parseConflict(errorMessage: string): TopologyConflict | undefine
   const match = INEQUIVALENT.exec(errorMessage);
   if (!match) return undefined;
   const [, property, kind, name, received, current] = match;
-  const wanted = describeValue(received);
-  const existing = describeValue(current);
+  return conflictOf(
+    kind as 'queue' | 'exchange',
+    name,
+    property,
+    describeValue(current),
+    describeValue(received),
+  );
+}
+
+/** An object that exists with another value of `property` than Attune declares. */
+export function conflictOf(
+  kind: 'queue' | 'exchange',
+  name: string,
+  property: string,
+  existing: string,
+  wanted: string,
+): TopologyConflict {
   return {
-    kind: kind as 'queue' | 'exchange',
+    kind,
     name,
     property,
     existing,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTriggerWithRule, executionReaches } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
-import { ADMIN_AUTH } from '../support/env';
+import { ADMIN_AUTH, TEST_TRANSPORT } from '../support/env';
 import { SseFeed, statusesOf, WsFeed } from '../support/live-feeds';
 import { metricValue } from '../support/metrics';
 import { deleteTopology, listQueues, uniquePrefix } from '../support/rabbit';
@@ -167,7 +167,10 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
   });
 
   it('gives every notifier replica every notification (one exclusive queue each)', async () => {
-    const queues = (await listQueues(prefix)).map((q) => q.name);
+    const queues =
+      TEST_TRANSPORT === 'postgres'
+        ? (await db.query<{ name: string }>('SELECT name FROM mq_queue')).map((q) => q.name)
+        : (await listQueues(prefix)).map((q) => q.name);
     expect(queues).toEqual(
       expect.arrayContaining([
         `${prefix}.notifications.notifier-a`,

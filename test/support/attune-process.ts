@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_ADMIN_KEY, TEST_SECRET_KEY } from './env';
+import { TEST_ADMIN_KEY, TEST_SECRET_KEY, transportEnv } from './env';
 import { httpRequest } from './http';
 import { waitFor } from './wait-for';
 import { metricValue } from './metrics';
@@ -61,6 +61,7 @@ export class AttuneProcess {
         SHUTDOWN_GRACE_MS: '10000',
         ATTUNE_ADMIN_KEY: TEST_ADMIN_KEY,
         ATTUNE_SECRET_KEY: TEST_SECRET_KEY,
+        ...transportEnv(),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

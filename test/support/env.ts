@@ -4,6 +4,20 @@ export const PG_ADMIN_URL =
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /**
+ * The transport the suites run on: RabbitMQ, or PostgreSQL when TEST_TRANSPORT=postgres (the
+ * jest projects named `*-postgres` set it, so the same suites run on both).
+ */
+export const TEST_TRANSPORT: 'rabbitmq' | 'postgres' =
+  process.env.TEST_TRANSPORT === 'postgres' ? 'postgres' : 'rabbitmq';
+
+/** What every process the suites start is told about its transport. */
+export function transportEnv(): Record<string, string> {
+  return TEST_TRANSPORT === 'postgres'
+    ? { MQ_TRANSPORT: 'postgres' }
+    : { MQ_TRANSPORT: 'rabbitmq', AMQP_URL };
+}
+
+/**
  * Every Attune process the suites start gets these (ATTUNE_ADMIN_KEY, ATTUNE_SECRET_KEY), and the
  * request helpers send the admin key unless a test sends its own Authorization header.
  */

@@ -9,6 +9,7 @@ import { connectMessageConsumers, MessagingModule } from '../../src/messaging/me
 import { MetricsModule } from '../../src/metrics/metrics.module';
 import { messagingNeedsOf } from '../../src/roles/role-table';
 import { freePort } from './attune-process';
+import { transportEnv } from './env';
 
 export interface HarnessOptions {
   databaseUrl: string;
@@ -35,6 +36,7 @@ export async function startMessagingHarness(
     INSTANCE_ID: options.instanceId,
     RETRY_BACKOFF_MS: '200,400',
     LOG_LEVEL: 'error',
+    ...transportEnv(),
     ...options.env,
   });
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as amqp from 'amqplib';
-import { AMQP_URL } from './env';
+import { AMQP_URL, TEST_TRANSPORT } from './env';
 
 const run = promisify(execFile);
 
@@ -94,8 +94,9 @@ export async function closeConnectionsOf(
   return pids.length;
 }
 
-/** Deletes everything a test declared under its prefix. */
+/** Deletes everything a test declared under its prefix (on PostgreSQL it goes with the database). */
 export async function deleteTopology(prefix: string): Promise<void> {
+  if (TEST_TRANSPORT === 'postgres') return;
   const connection = await amqp.connect(AMQP_URL);
   try {
     for (const queue of await listQueues(prefix)) {

@@ -1,10 +1,12 @@
 import { Initial1795617663495 } from './1795617663495-Initial';
 import { AccessAndSecrets1796200000000 } from './1796200000000-AccessAndSecrets';
 import { WaitingLine1796300000000 } from './1796300000000-WaitingLine';
+import { MessageQueues1796400000000 } from './1796400000000-MessageQueues';
 
 /** Every migration, in order; new ones are appended here. */
 export const MIGRATIONS = [
   Initial1795617663495,
   AccessAndSecrets1796200000000,
   WaitingLine1796300000000,
+  MessageQueues1796400000000,
 ];

@@ -2,14 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { ConsumerDriver, RunningConsumer } from '../consumer-runtime/consumer-driver';
 import { decodeDelivery } from '../consumer-runtime/delivery-decoder';
+import { deathOf } from '../consumer-runtime/failure-headers';
 import { HandlerRegistry } from '../consumer-runtime/handler-registry';
 import { MessageDispatcher } from '../consumer-runtime/message-dispatcher';
 import { DeliveryInfo } from '../message-context';
 import { ConsumerStatus } from '../messaging.port';
 import { BrokerConnection } from './broker-connection';
-import { originalDeath } from './delivery-headers';
 import { RabbitFailureRouter } from './rabbit-failure-router';
-import { RabbitTopologyAdmin } from './rabbit-topology-admin';
+import { DeclaredTopology } from '../declared-topology';
 
 /**
  * The RabbitMQ half of the consumer runtime: one consumer per component on golevelup's managed
@@ -27,7 +27,7 @@ export class RabbitConsumers extends ConsumerDriver {
 
   constructor(
     private readonly broker: BrokerConnection,
-    private readonly topologyAdmin: RabbitTopologyAdmin,
+    private readonly topologyAdmin: DeclaredTopology,
     private readonly dispatcher: MessageDispatcher,
     private readonly failures: RabbitFailureRouter,
   ) {
@@ -239,14 +239,13 @@ export class RabbitConsumers extends ConsumerDriver {
       return this.failures.deadLetter(queues, running.tag!, msg, decoded.reason, decoded.error, 0);
     }
     const { envelope, handler } = decoded;
-    const death = originalDeath(msg);
+    const death = deathOf(msg.properties.headers);
     const delivery: DeliveryInfo = {
       queue: queues.main.name,
       consumerTag: running.tag!,
       redelivered: msg.fields.redelivered,
-      deathReason:
-        death?.reason ?? (msg.properties.headers?.['x-dead-letter-reason'] as string | undefined),
-      deathQueue: death?.queue,
+      deathReason: death.reason,
+      deathQueue: death.queue,
     };
     const outcome = await this.dispatcher.dispatch(
       envelope,

@@ -4,7 +4,8 @@ import type { Envelope } from '../../domain/messages';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { DeadLetterReason } from '../consumer-runtime/delivery-decoder';
 import type { ConsumerQueues } from '../topology';
-import { originHeaders, passThroughProperties, truncate } from './delivery-headers';
+import { deadLetterHeaders, retryHeaders } from '../consumer-runtime/failure-headers';
+import { originHeaders, passThroughProperties } from './delivery-headers';
 import { RabbitPublisher } from './rabbit-publisher';
 
 /**
@@ -41,11 +42,7 @@ export class RabbitFailureRouter {
       content: Buffer.from(JSON.stringify(next)),
       properties: {
         ...passThroughProperties(msg),
-        headers: {
-          ...originHeaders(msg),
-          'x-retry-count': attempt,
-          'x-last-error': truncate(error),
-        },
+        headers: retryHeaders(originHeaders(msg), attempt, error),
       },
     });
     this.metrics.retried.inc({ queue: queues.main.name });
@@ -69,15 +66,13 @@ export class RabbitFailureRouter {
       content: msg.content,
       properties: {
         ...passThroughProperties(msg),
-        headers: {
-          ...originHeaders(msg),
-          'x-retry-count': retryCount,
-          'x-dead-letter-reason': reason,
-          'x-error': truncate(error),
-          'x-source-queue': queues.main.name,
-          'x-consumer': consumerTag,
-          'x-failed-at': new Date().toISOString(),
-        },
+        headers: deadLetterHeaders(originHeaders(msg), {
+          reason,
+          error,
+          retryCount,
+          sourceQueue: queues.main.name,
+          consumerTag,
+        }),
       },
     });
     this.metrics.deadLettered.inc({ queue: queues.main.name, reason });

@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Envelope, ENVELOPE_VERSION, MessageType, PayloadOf } from '../../domain/messages';
-import { currentCorrelation } from '../../logging/correlation';
+import { Envelope, MessageType, PayloadOf } from '../../domain/messages';
+import { newEnvelope } from '../envelope-factory';
 import { MetricsService } from '../../metrics/metrics.service';
 import { MessagePublisher, PublishError, PublishOptions } from '../messaging.port';
 import { routeFor } from '../routes';
@@ -47,21 +47,7 @@ export class RabbitPublisher extends MessagePublisher {
     payload: PayloadOf<T>,
     options: PublishOptions = {},
   ): Promise<Envelope<PayloadOf<T>>> {
-    const scope = currentCorrelation();
-    const envelope: Envelope<PayloadOf<T>> = {
-      message_id: randomUUID(),
-      correlation_id: options.correlationId ?? scope?.correlationId ?? randomUUID(),
-      message_type: type,
-      version: ENVELOPE_VERSION,
-      timestamp: new Date().toISOString(),
-      headers: {
-        retry_count: 0,
-        source_service: this.source,
-        trace_id: scope?.traceId ?? randomUUID(),
-        ...(scope?.causationId ? { causation_id: scope.causationId } : {}),
-      },
-      payload,
-    };
+    const envelope = newEnvelope(type, payload, this.source, options.correlationId);
     const route = routeFor(this.topology, type, payload, { workerId: options.workerId });
     await this.publishRaw({
       exchange: route.exchange,

@@ -1,13 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Channel } from 'amqplib';
-import { ExchangeSpec, QueueSpec } from '../topology';
+import { TopologyDeclarer, TopologyParts } from '../declared-topology';
 import { emptyReport, parseConflict, TopologyReport } from '../topology-report';
 import { BrokerConnection } from './broker-connection';
-
-export interface TopologyParts {
-  exchanges: ExchangeSpec[];
-  queues: QueueSpec[];
-}
 
 type Operation = (channel: Channel) => Promise<unknown>;
 
@@ -16,10 +11,12 @@ type Operation = (channel: Channel) => Promise<unknown>;
  * on spare channels, so one conflicting object is reported by name and the rest still go through.
  */
 @Injectable()
-export class TopologyManager {
+export class TopologyManager extends TopologyDeclarer {
   private readonly logger = new Logger('Topology');
 
-  constructor(private readonly broker: BrokerConnection) {}
+  constructor(private readonly broker: BrokerConnection) {
+    super();
+  }
 
   /** Creates what is missing; identical objects are a silent no-op. */
   async apply(parts: TopologyParts): Promise<TopologyReport> {

@@ -1,11 +1,27 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { backoffDelay, delay } from '../../common/backoff';
-import { MESSAGING_NEEDS, MessagingNeeds } from '../consumer-components';
-import { TopologyAdmin } from '../messaging.port';
-import { ConsumerQueues, QueueSpec, Topology } from '../topology';
-import { emptyReport, TopologyReport } from '../topology-report';
-import { BrokerConnection } from './broker-connection';
-import { TopologyManager } from './topology-manager';
+import { backoffDelay, delay } from '../common/backoff';
+import { MESSAGING_NEEDS, MessagingNeeds } from './consumer-components';
+import { TopologyAdmin, TransportConnection } from './messaging.port';
+import { ConsumerQueues, ExchangeSpec, QueueSpec, Topology } from './topology';
+import { emptyReport, TopologyReport } from './topology-report';
+
+export interface TopologyParts {
+  exchanges: ExchangeSpec[];
+  queues: QueueSpec[];
+}
+
+/**
+ * How a transport declares (`apply`) or checks (`verify`) exchanges, queues and bindings: one
+ * object at a time, so one conflicting object is reported by name and the rest still go
+ * through. RabbitMQ declares them on the broker; PostgreSQL keeps them as rows.
+ */
+export abstract class TopologyDeclarer {
+  /** Creates what is missing; identical objects are a silent no-op. */
+  abstract apply(parts: TopologyParts): Promise<TopologyReport>;
+  /** Creates nothing: reports missing objects and those declared with other properties. */
+  abstract verify(parts: TopologyParts): Promise<TopologyReport>;
+  abstract missingQueues(names: string[]): Promise<string[]>;
+}
 
 export function queuesOf(set: ConsumerQueues): QueueSpec[] {
   return [set.main, ...set.retries, set.deadLetter];
@@ -16,7 +32,7 @@ export function queuesOf(set: ConsumerQueues): QueueSpec[] {
  * for queues added at run time. The last report feeds readiness.
  */
 @Injectable()
-export class RabbitTopologyAdmin extends TopologyAdmin {
+export class DeclaredTopology extends TopologyAdmin {
   private readonly logger = new Logger('Topology');
   private readonly required = new Map<string, QueueSpec>();
   private lastReport: TopologyReport | undefined;
@@ -24,8 +40,8 @@ export class RabbitTopologyAdmin extends TopologyAdmin {
   constructor(
     @Inject(MESSAGING_NEEDS) needs: MessagingNeeds,
     readonly topology: Topology,
-    private readonly broker: BrokerConnection,
-    private readonly manager: TopologyManager,
+    private readonly broker: TransportConnection,
+    private readonly manager: TopologyDeclarer,
   ) {
     super();
     for (const set of needs.declares(topology)) {

@@ -1,0 +1,148 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Pool, PoolClient } from 'pg';
+import { AppConfig, redactUrl } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { statementName } from '../../database/database.service';
+import { PgListener } from '../../stores/pg-listener';
+import { delay } from '../../common/backoff';
+import { TransportConnection } from '../messaging.port';
+
+/** The channel every publish notifies, with the queue's name as payload. */
+export const MESSAGES_CHANNEL = 'attune_mq';
+
+/** Connections of the transport's own pool: publishes, takes and acks of every consumer. */
+const POOL_SIZE = 10;
+
+/**
+ * The PostgreSQL transport's link: a pool of its own (publishing and consuming never wait
+ * behind the stores' statements) and one LISTENing connection that turns each committed
+ * publish into a wake-up of the consumers of its queue. Connected means LISTENing: without it
+ * consumers would only find messages on their safety pass.
+ */
+@Injectable()
+export class PgConnection extends TransportConnection implements OnApplicationShutdown {
+  readonly kind = 'postgres' as const;
+  readonly address: string;
+  readonly pool: Pool;
+  private readonly logger = new Logger('PgTransport');
+  private readonly listener: PgListener;
+  private readonly wakers = new Map<string, Set<() => void>>();
+  private readonly connectListeners: Array<() => void> = [];
+  private started = false;
+  /** The message tables exist (the migrations ran; the app runs them at start). */
+  private schemaReady = false;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super();
+    const url = config.database.url;
+    this.address = redactUrl(url);
+    this.pool = new Pool({
+      connectionString: url,
+      max: POOL_SIZE,
+      idleTimeoutMillis: 300_000,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+    });
+    // An idle connection PostgreSQL closes (a restart) must not end the process.
+    this.pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
+    this.pool.on('connect', (client) => client.on('error', () => {}));
+    this.listener = new PgListener(
+      url,
+      MESSAGES_CHANNEL,
+      (queue) => this.wake(queue),
+      // Notifications sent while we were away are lost: every consumer looks for itself.
+      () => this.wakeAll(),
+    );
+    this.listener.onListening(() => void this.whenSchemaThere());
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.listener.start();
+  }
+
+  get isConnected(): boolean {
+    return this.listener.isListening && this.schemaReady;
+  }
+
+  get notConnectedReason(): string | undefined {
+    if (this.isConnected) return undefined;
+    const why = this.listener.isListening
+      ? 'waiting for its tables (the app creates them at start; or run `npm run migrate`)'
+      : (this.listener.lastError ?? 'down');
+    return `PostgreSQL transport at ${this.address}: ${why}`;
+  }
+
+  /** Connected once LISTEN is in place and the tables exist: then consumers may start. */
+  private async whenSchemaThere(): Promise<void> {
+    for (let attempt = 0; !this.schemaReady && this.listener.isListening; attempt++) {
+      try {
+        const [row] = await this.query<{ ok: boolean }>(
+          `SELECT to_regclass('mq_message') IS NOT NULL AS ok`,
+        );
+        this.schemaReady = row.ok;
+      } catch {
+        // PostgreSQL going away again: the next LISTEN retries this
+      }
+      if (!this.schemaReady) await delay(Math.min(1000, 100 * (attempt + 1)));
+    }
+    if (!this.isConnected) return;
+    this.logger.log(`listening for messages in PostgreSQL at ${this.address}`);
+    for (const listener of this.connectListeners) listener();
+  }
+
+  onConnect(listener: () => void): void {
+    this.connectListeners.push(listener);
+    if (this.isConnected) listener();
+  }
+
+  whenConnected(): Promise<void> {
+    this.start();
+    if (this.isConnected) return Promise.resolve();
+    return new Promise((resolve) => this.connectListeners.push(() => resolve()));
+  }
+
+  /** Calls `waker` whenever a message is published to `queue`; returns how to stop. */
+  onMessage(queue: string, waker: () => void): () => void {
+    let set = this.wakers.get(queue);
+    if (!set) this.wakers.set(queue, (set = new Set()));
+    set.add(waker);
+    return () => set.delete(waker);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]> {
+    // Named, so each connection parses and plans a statement once (the texts are fixed).
+    const result = await this.pool.query({ name: statementName(sql), text: sql, values });
+    return result.rows as T[];
+  }
+
+  /** Runs `work` in one transaction on one connection. */
+  async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  private wake(queue: string): void {
+    for (const waker of this.wakers.get(queue) ?? []) waker();
+  }
+
+  private wakeAll(): void {
+    for (const set of this.wakers.values()) for (const waker of set) waker();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener.stop();
+    await this.pool.end().catch(() => {});
+  }
+}

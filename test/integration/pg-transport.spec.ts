@@ -1,0 +1,325 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Controller, INestApplication } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { PayloadOf } from '../../src/domain/messages';
+import { ConsumerComponent, OnMessage } from '../../src/messaging/consumer-components';
+import { MessageContext } from '../../src/messaging/message-context';
+import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
+import { PgPublisher } from '../../src/messaging/postgres/pg-publisher';
+import { Topology } from '../../src/messaging/topology';
+import { TestDatabase } from '../support/database';
+import { startMessagingHarness } from '../support/messaging-harness';
+import { uniquePrefix } from '../support/rabbit';
+import { waitFor } from '../support/wait-for';
+
+const run = promisify(execFile);
+const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
+const ON_POSTGRES = { MQ_TRANSPORT: 'postgres' };
+
+/** A probe component on its own queue with the usual retry ladder and DLQ. */
+const probe: ConsumerComponent = {
+  role: 'executor',
+  name: 'pg-probe',
+  handles: ['EventCreated'],
+  queues: (t: Topology) =>
+    t.retriedQueue(`${t.prefix}.pg-probe.queue`, [
+      { exchange: t.exchanges.events.name, routingKey: 'event.probe.*' },
+    ]),
+};
+
+interface Attempt {
+  key: string;
+  consumerTag: string;
+  at: number;
+  retryCount: number;
+  redelivered: boolean;
+}
+const attempts: Attempt[] = [];
+const failuresLeft = new Map<string, number>();
+const attemptsOf = (key: string) => attempts.filter((a) => a.key === key);
+
+@Controller()
+class Probe {
+  @OnMessage(probe, 'EventCreated')
+  handle(@Payload() event: PayloadOf<'EventCreated'>, @Ctx() context: MessageContext): void {
+    const key = (event.payload as { key: string }).key;
+    attempts.push({
+      key,
+      consumerTag: context.delivery.consumerTag,
+      at: Date.now(),
+      retryCount: context.envelope.headers.retry_count,
+      redelivered: context.delivery.redelivered,
+    });
+    const left = failuresLeft.get(key) ?? 0;
+    if (left > 0) {
+      failuresLeft.set(key, left - 1);
+      throw new Error(`probe failure for ${key}`);
+    }
+  }
+}
+
+const event = (key: string): PayloadOf<'EventCreated'> => ({
+  event_id: randomUUID(),
+  trigger: 'probe.x',
+  payload: { key },
+  source: 'test',
+  occurred_at: new Date().toISOString(),
+});
+
+// The PostgreSQL transport (MQ_TRANSPORT=postgres) against a real PostgreSQL: the behaviours
+// the RabbitMQ suite shows for the broker, on rows.
+describe('messaging on the PostgreSQL transport', () => {
+  const db = new TestDatabase();
+  const prefix = uniquePrefix('pgmq');
+  const apps: INestApplication[] = [];
+  let app: INestApplication;
+  let url: string;
+  let publisher: MessagePublisher;
+  const queue = `${prefix}.pg-probe.queue`;
+
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout } = await run(process.execPath, [CLI, ...args], {
+        env: {
+          ...process.env,
+          ...ON_POSTGRES,
+          DATABASE_URL: db.url,
+          MQ_PREFIX: prefix,
+          ROLES: 'executor',
+          RETRY_BACKOFF_MS: '200,400',
+        },
+      });
+      return { code: 0, stdout };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout + e.stderr };
+    }
+  };
+
+  const harness = async (instanceId: string) => {
+    const started = await startMessagingHarness({
+      databaseUrl: db.url,
+      prefix,
+      instanceId,
+      components: [probe],
+      controllers: [Probe],
+      env: ON_POSTGRES,
+    });
+    apps.push(started.app);
+    await waitFor(async () => (await fetch(`${started.url}/health/ready`)).status === 200, {
+      description: `${instanceId} ready`,
+    });
+    return started;
+  };
+
+  beforeAll(async () => {
+    await db.create();
+    ({ app, url } = await harness('one'));
+    publisher = app.get(MessagePublisher);
+  });
+
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    await db.drop();
+  });
+
+  it('says in readiness that it runs on PostgreSQL, with every consumer active', async () => {
+    const ready = (await (await fetch(`${url}/health/ready`)).json()) as {
+      info: { broker: { transport: string }; consumers: { consumers: Array<{ tag: string }> } };
+    };
+    expect(ready.info.broker.transport).toBe('postgres');
+    expect(ready.info.consumers.consumers.map((c) => c.tag)).toContain('executor.pg-probe.one');
+  });
+
+  it('keeps the topology as rows: apply twice is a no-op, verify finds it whole', async () => {
+    const first = await cli('topology', 'apply');
+    const second = await cli('topology', 'apply');
+    expect(first.code).toBe(0);
+    expect(second.stdout).toMatch(/\d+ healthy, 0 missing, 0 conflicting, 0 failed/);
+    const queues = await db.query<{ name: string; arguments: Record<string, unknown> }>(
+      'SELECT name, arguments FROM mq_queue WHERE name LIKE $1',
+      [`${prefix}.%`],
+    );
+    const byName = new Map(queues.map((q) => [q.name, q.arguments]));
+    expect(byName.get(`${prefix}.events.queue`)).toEqual({
+      'x-dead-letter-exchange': `${prefix}.dlx`,
+      'x-dead-letter-routing-key': `${prefix}.events.queue`,
+    });
+    expect(byName.has(`${prefix}.events.queue.dlq`)).toBe(true);
+    // A retried message waits in its own queue: no retry queues on PostgreSQL.
+    expect([...byName.keys()].filter((name) => /\.retry\.\d+$/.test(name))).toEqual([]);
+    expect((await cli('topology', 'verify')).code).toBe(0);
+  });
+
+  it('reports a queue declared with other arguments by name and values', async () => {
+    await db.query(
+      `UPDATE mq_queue SET arguments = arguments || '{"x-message-ttl": 5000}' WHERE name = $1`,
+      [`${prefix}.executions.queue`],
+    );
+    try {
+      const verify = await cli('topology', 'verify');
+      expect(verify.code).toBe(1);
+      expect(verify.stdout).toContain(
+        `queue '${prefix}.executions.queue' already exists with x-message-ttl=5000 but Attune declares x-message-ttl=(none)`,
+      );
+    } finally {
+      await db.query(
+        `UPDATE mq_queue SET arguments = arguments - 'x-message-ttl' WHERE name = $1`,
+        [`${prefix}.executions.queue`],
+      );
+    }
+  });
+
+  it('shares a queue between replicas, each message handled once', async () => {
+    const second = await harness('two');
+    const keys = Array.from({ length: 200 }, (_, i) => `share-${i}`);
+    await Promise.all(keys.map((key) => publisher.publish('EventCreated', event(key))));
+    await waitFor(() => keys.every((key) => attemptsOf(key).length === 1), {
+      description: 'every message handled once',
+    });
+    const tags = new Set(keys.map((key) => attemptsOf(key)[0].consumerTag));
+    expect(tags).toEqual(new Set(['executor.pg-probe.one', 'executor.pg-probe.two']));
+    await second.app.close();
+  });
+
+  it('retries a failing handler with the backoff ladder, then dead-letters it with the same headers, and replays it', async () => {
+    failuresLeft.set('doomed', 100);
+    const sent = await publisher.publish('EventCreated', event('doomed'));
+    const admin = app.get(DeadLetterAdmin);
+    const [parked] = await waitFor(
+      async () => {
+        const mine = (await admin.peek(`${queue}.dlq`, 10)).filter(
+          (m) => m.message_id === sent.message_id,
+        );
+        return mine.length ? mine : undefined;
+      },
+      { description: 'the message in the DLQ' },
+    );
+    const [first, second, third] = attemptsOf('doomed');
+    expect(attemptsOf('doomed').map((a) => a.retryCount)).toEqual([0, 1, 2]);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(190);
+    expect(third.at - second.at).toBeGreaterThanOrEqual(390);
+    expect(parked).toMatchObject({
+      reason: 'retries-exhausted',
+      error: 'probe failure for doomed',
+      retry_count: 2,
+      original_exchange: `${prefix}.events`,
+      original_routing_key: 'event.probe.x',
+      correlation_id: sent.correlation_id,
+    });
+
+    failuresLeft.set('doomed', 0);
+    const replay = await cli('dlq', 'replay', `${queue}.dlq`, '10');
+    expect(replay.stdout).toContain(`replayed 1 message(s) from ${queue}.dlq; 0 left`);
+    await waitFor(() => attemptsOf('doomed').length === 4, { description: 'the replay handled' });
+    expect(attemptsOf('doomed')[3].retryCount).toBe(0);
+  });
+
+  it('sends bad JSON straight to the DLQ with the reason', async () => {
+    const messageId = randomUUID();
+    await app.get(PgPublisher).publishRaw({
+      exchange: `${prefix}.events`,
+      routingKey: 'event.probe.x',
+      content: Buffer.from('{not json'),
+      mandatory: true,
+      properties: { messageId },
+    });
+    const [parked] = await waitFor(
+      async () => {
+        const mine = (await app.get(DeadLetterAdmin).peek(`${queue}.dlq`, 50)).filter(
+          (m) => m.message_id === messageId,
+        );
+        return mine.length ? mine : undefined;
+      },
+      { description: 'invalid-json in the DLQ' },
+    );
+    expect(parked).toMatchObject({ reason: 'invalid-json', retry_count: 0, body: '{not json' });
+  });
+
+  it('delivers again, marked redelivered, a message whose consumer took it and vanished', async () => {
+    // As a consumer that died holding it leaves it: taken once, leased for another second.
+    await db.query(
+      `INSERT INTO mq_message (queue, exchange, routing_key, body, properties, visible_at, deliveries)
+       VALUES ($1, $2, 'event.probe.x', $3, '{}', now() + interval '1 second', 1)`,
+      [queue, `${prefix}.events`, Buffer.from(JSON.stringify(envelopeOf(event('orphan'))))],
+    );
+    const [attempt] = await waitFor(
+      () => (attemptsOf('orphan').length ? attemptsOf('orphan') : undefined),
+      {
+        description: 'the orphan delivered after its lease',
+      },
+    );
+    expect(attempt.redelivered).toBe(true);
+  });
+
+  it('moves a message past its TTL to the dead-letter queue its queue names, as expired', async () => {
+    const workerId = randomUUID();
+    await cli('topology', 'apply');
+    const worker = app.get(Topology).workerQueue(workerId).main;
+    await db.query(
+      `INSERT INTO mq_queue (name, durable, exclusive, auto_delete, arguments) VALUES ($1, true, false, false, $2)`,
+      [worker.name, JSON.stringify(worker.arguments)],
+    );
+    await db.query(`INSERT INTO mq_binding (exchange, routing_key, queue) VALUES ($1, $2, $3)`, [
+      `${prefix}.executions`,
+      `worker.${workerId}`,
+      worker.name,
+    ]);
+    const sent = await publisher.publish(
+      'ExecutionCancelRequested',
+      { execution_id: randomUUID() },
+      { workerId, expirationMs: 100 },
+    );
+    const [expired] = await waitFor(
+      async () => {
+        const mine = (
+          await app.get(DeadLetterAdmin).peek(`${prefix}.worker.executions.dlq`, 50)
+        ).filter((m) => m.message_id === sent.message_id);
+        return mine.length ? mine : undefined;
+      },
+      { description: 'the expired message in the worker DLQ' },
+    );
+    expect(expired).toMatchObject({
+      reason: 'expired',
+      original_routing_key: `worker.${workerId}`,
+    });
+  });
+
+  it('rejects a publish nobody can route with a clear error', async () => {
+    const workerId = randomUUID();
+    await expect(
+      publisher.publish('ExecutionCancelRequested', { execution_id: randomUUID() }, { workerId }),
+    ).rejects.toThrow(
+      `publish to ${prefix}.executions with key 'worker.${workerId}' was unroutable: no queue is bound for it`,
+    );
+  });
+
+  it('counts messages with the same metric names as on RabbitMQ', async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const name of ['consumed', 'acked', 'retried', 'dead_lettered']) {
+      expect(metrics).toMatch(
+        new RegExp(`attune_messages_${name}_total\\{[^}]*queue="${queue}"[^}]*\\} [1-9]`),
+      );
+    }
+    expect(metrics).toMatch(
+      new RegExp(
+        `attune_messages_published_total\\{exchange="${prefix}.events",type="EventCreated"\\} [1-9]`,
+      ),
+    );
+  });
+});
+
+function envelopeOf(payload: PayloadOf<'EventCreated'>) {
+  return {
+    message_id: randomUUID(),
+    correlation_id: randomUUID(),
+    message_type: 'EventCreated',
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    headers: { retry_count: 0 },
+    payload,
+  };
+}
