@@ -18,7 +18,10 @@ const { summarize } = require('./stats');
 /** An idle backend flushes its statistics within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL). */
 const PG_STATS_SETTLE_MS = 11_000;
 
-/** @typedef {{ name: string, roles: string }} ProcessSpec */
+/** @typedef {{ name: string, roles: string, env?: Record<string, string> }} ProcessSpec */
+
+/** Messages through PostgreSQL instead of RabbitMQ (MQ_TRANSPORT=postgres). */
+const ON_POSTGRES = { MQ_TRANSPORT: 'postgres' };
 
 const TOPOLOGIES = {
   /** @type {ProcessSpec[]} */
@@ -38,6 +41,15 @@ const TOPOLOGIES = {
     { name: 'executor-3', roles: 'executor' },
     { name: 'worker-1', roles: 'worker' },
     { name: 'worker-2', roles: 'worker' },
+  ],
+  /** @type {ProcessSpec[]} */
+  pgAllinone: [{ name: 'all-in-one', roles: 'all', env: ON_POSTGRES }],
+  /** @type {ProcessSpec[]} */
+  pgSplit: [
+    { name: 'api', roles: 'api', env: ON_POSTGRES },
+    { name: 'executor', roles: 'executor', env: ON_POSTGRES },
+    { name: 'worker-1', roles: 'worker', env: ON_POSTGRES },
+    { name: 'worker-2', roles: 'worker', env: ON_POSTGRES },
   ],
 };
 

@@ -1,12 +1,21 @@
 'use strict';
 // Bench settings from BENCH_* env vars, or the same as --flags (`--n=1000 --only=baseline`).
 
-const PHASES = /** @type {const} */ (['baseline', 'allinone', 'split', 'rate']);
+const PHASES = /** @type {const} */ ([
+  'baseline',
+  'allinone',
+  'split',
+  'rate',
+  'pg-allinone',
+  'pg-split',
+  'pg-rate',
+  'hop',
+]);
 /** Where the soak and burst runs put their processes (see attune-phase.js TOPOLOGIES). */
 const SUSTAINED_TOPOLOGIES = ['allinone', 'split', 'replicas'];
 
 /**
- * @typedef {'baseline' | 'allinone' | 'split' | 'rate'} Phase
+ * @typedef {'baseline' | 'allinone' | 'split' | 'rate' | 'pg-allinone' | 'pg-split' | 'pg-rate' | 'hop'} Phase
  * @typedef {object} BenchConfig
  * @property {number} n             measured executions per peak run
  * @property {number} concurrency   requests in flight (webhooks, or baseline publishes)
@@ -96,6 +105,8 @@ function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
     stallMs: integer(env, 'BENCH_STALL_MS', 60_000, 1000),
     strict: flag(env, 'BENCH_STRICT'),
     quietWaitSeconds: integer(env, 'BENCH_QUIET_WAIT', 30, 0),
+    hopRate: integer(env, 'BENCH_HOP_RATE', 250, 1),
+    hopSeconds: integer(env, 'BENCH_HOP_SECONDS', 10, 1),
     soakSeconds: integer(env, 'BENCH_SOAK', 0, 0),
     burst: flag(env, 'BENCH_BURST'),
     peak: env.BENCH_PEAK ? integer(env, 'BENCH_PEAK', 0, 1) : null,

@@ -84,6 +84,7 @@ async function startDeployment(config, options) {
           WORKER_NAME: `${prefix}-${spec.name}`,
           // Keys on, as a user runs it: every webhook is authenticated with this key.
           ATTUNE_ADMIN_KEY: adminKey,
+          ...spec.env,
           ...options.appEnv,
         },
       });

@@ -11,6 +11,7 @@ const amqp = require('amqplib');
 const { Client } = require('pg');
 const { readConfig, ConfigError } = require('./config');
 const { runAttunePhase, TOPOLOGIES } = require('./attune-phase');
+const { runHopPhase } = require('./hop');
 const { runBaselinePhase } = require('./baseline-phase');
 const { writeLatencyChart } = require('./chart');
 const { Cleanup } = require('./infra');
@@ -145,6 +146,37 @@ async function main() {
   }
   if (config.only.has('split')) {
     await phase('attune split', () => attune('split', TOPOLOGIES.split, config.n, null));
+  }
+  let pgPeak;
+  if (config.only.has('pg-allinone') || config.only.has('pg-rate')) {
+    pgPeak = await phase('attune all-in-one, PostgreSQL transport', () =>
+      attune('pg-allinone', TOPOLOGIES.pgAllinone, config.n, null),
+    );
+  }
+  if (config.only.has('pg-split')) {
+    await phase('attune split, PostgreSQL transport', () =>
+      attune('pg-split', TOPOLOGIES.pgSplit, config.n, null),
+    );
+  }
+  if (config.only.has('pg-rate') && pgPeak) {
+    // Half of its own peak, as the RabbitMQ rows are measured at half of theirs.
+    const rate = Math.max(1, Math.round(pgPeak.per_second / 2));
+    await phase(`attune all-in-one, PostgreSQL transport @ ${rate}/s`, () =>
+      attune(
+        'pg-allinone-rate',
+        TOPOLOGIES.pgAllinone,
+        rate * config.rateSeconds,
+        rate,
+        false,
+        rate * config.leadInSeconds,
+      ),
+    );
+  }
+  if (config.only.has('hop')) {
+    await phase('one hop, PostgreSQL transport vs RabbitMQ', async () => ({
+      kind: 'hop',
+      ...(await runHopPhase(config)),
+    }));
   }
   if (config.only.has('rate')) {
     const rate = config.rate ?? (peak ? Math.max(1, Math.round(peak.per_second / 2)) : null);

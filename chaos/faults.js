@@ -39,7 +39,7 @@ async function restartPostgres() {
 /**
  * @param {{ fleet: import('./fleet').Fleet, proxy: import('./tcp-proxy').TcpProxy,
  *           freezeMs: number }} context
- * @returns {Array<{ at: number, what: string, act: () => Promise<unknown> }>}
+ * @returns {Array<{ at: number, what: string, act: () => Promise<unknown>, rabbitOnly?: boolean }>}
  */
 function faultSchedule({ fleet, proxy, freezeMs }) {
   return [
@@ -53,7 +53,12 @@ function faultSchedule({ fleet, proxy, freezeMs }) {
       what: 'SIGKILL worker-1 (back after 1.5 s)',
       act: () => fleet.signal('worker-1', 'SIGKILL', 1500),
     },
-    { at: 5000, what: 'rabbitmqctl close_all_connections', act: () => closeAllConnections() },
+    {
+      at: 5000,
+      what: 'rabbitmqctl close_all_connections',
+      act: () => closeAllConnections(),
+      rabbitOnly: true,
+    },
     {
       at: 7000,
       what: `SIGSTOP worker-2 for ${freezeMs / 1000} s (past its queue TTL), then SIGCONT`,
@@ -63,7 +68,12 @@ function faultSchedule({ fleet, proxy, freezeMs }) {
         await fleet.signal('worker-2', 'SIGCONT');
       },
     },
-    { at: 9000, what: "RabbitMQ's app stopped and started", act: () => restartBrokerApp() },
+    {
+      at: 9000,
+      what: "RabbitMQ's app stopped and started",
+      act: () => restartBrokerApp(),
+      rabbitOnly: true,
+    },
     { at: 14_000, what: 'PostgreSQL restarted (fast)', act: () => restartPostgres() },
     {
       at: 16_000,
@@ -78,6 +88,7 @@ function faultSchedule({ fleet, proxy, freezeMs }) {
         await sleep(4000);
         proxy.mend();
       },
+      rabbitOnly: true,
     },
     {
       at: 19_000,

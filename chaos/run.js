@@ -36,6 +36,8 @@ const CONFIG = {
   drainSeconds: Number(env.CHAOS_DRAIN_S ?? 180),
   pgAdminUrl: env.CHAOS_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   amqpUrl: env.CHAOS_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  /** `postgres`: messages through PostgreSQL; the faults that need RabbitMQ are left out. */
+  transport: env.CHAOS_TRANSPORT === 'postgres' ? 'postgres' : 'rabbitmq',
 };
 const TRIGGER = 'chaos.tick';
 const RULES = ['chaos.echo_it', 'chaos.sleep_on_it'];
@@ -92,6 +94,7 @@ async function main() {
         WORKER_HEARTBEAT_MS: String(HEARTBEAT_MS),
         EXECUTION_QUEUE_TTL_MS: String(QUEUE_TTL_MS),
         WORKER_CAPACITY: '50',
+        MQ_TRANSPORT: CONFIG.transport,
       },
     },
   );
@@ -100,7 +103,7 @@ async function main() {
 
   try {
     log(
-      `starting api, executor ×2, worker ×2 (prefix ${prefix}, logs in ${path.relative(process.cwd(), logDir)})`,
+      `starting api, executor ×2, worker ×2 on ${CONFIG.transport} (prefix ${prefix}, logs in ${path.relative(process.cwd(), logDir)})`,
     );
     await fleet.start();
     const http = new HttpClient(`http://127.0.0.1:${fleet.port('api')}`, 64, {
@@ -132,7 +135,10 @@ async function main() {
 
     log(`sending ${CONFIG.webhooks} webhooks at ${CONFIG.rate}/s while the faults happen`);
     const loadStart = Date.now();
-    const faults = faultSchedule({ fleet, proxy, freezeMs: FREEZE_MS }).map(async (fault) => {
+    const schedule = faultSchedule({ fleet, proxy, freezeMs: FREEZE_MS }).filter(
+      (fault) => CONFIG.transport === 'rabbitmq' || !fault.rabbitOnly,
+    );
+    const faults = schedule.map(async (fault) => {
       await sleep(Math.max(0, loadStart + fault.at - Date.now()));
       log(`fault: ${fault.what}`);
       await fault.act().catch((error) => log(`fault '${fault.what}' failed: ${error.message}`));

@@ -10,8 +10,12 @@ import { TransportConnection } from '../messaging.port';
 /** The channel every publish notifies, with the queue's name as payload. */
 export const MESSAGES_CHANNEL = 'attune_mq';
 
-/** Connections of the transport's own pool: publishes, takes and acks of every consumer. */
-const POOL_SIZE = 10;
+/**
+ * Connections of each of the transport's two pools. Publishes and acks are batched per tick and
+ * takes are one per consumer, so few are busy at once; kept small because every process also
+ * has the stores' pool, and PostgreSQL's default max_connections is 100.
+ */
+const POOL_SIZE = 5;
 
 /**
  * The PostgreSQL transport's link: a pool of its own (publishing and consuming never wait
@@ -24,6 +28,12 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
   readonly kind = 'postgres' as const;
   readonly address: string;
   readonly pool: Pool;
+  /**
+   * Connections that commit without waiting for the WAL flush (`synchronous_commit=off`), for
+   * statements whose loss in a crash only means a message is delivered again: taking, acking,
+   * retrying, parking and expiring. Publishes stay on `pool`: committed there means durable.
+   */
+  readonly relaxedPool: Pool;
   private readonly logger = new Logger('PgTransport');
   private readonly listener: PgListener;
   private readonly wakers = new Map<string, Set<() => void>>();
@@ -36,16 +46,22 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
     super();
     const url = config.database.url;
     this.address = redactUrl(url);
-    this.pool = new Pool({
-      connectionString: url,
-      max: POOL_SIZE,
-      idleTimeoutMillis: 300_000,
-      connectionTimeoutMillis: 5000,
-      keepAlive: true,
-    });
-    // An idle connection PostgreSQL closes (a restart) must not end the process.
-    this.pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
-    this.pool.on('connect', (client) => client.on('error', () => {}));
+    const poolOf = (options?: string) => {
+      const pool = new Pool({
+        connectionString: url,
+        max: POOL_SIZE,
+        idleTimeoutMillis: 300_000,
+        connectionTimeoutMillis: 5000,
+        keepAlive: true,
+        options,
+      });
+      // An idle connection PostgreSQL closes (a restart) must not end the process.
+      pool.on('error', (error) => this.logger.warn(`idle connection lost: ${error.message}`));
+      pool.on('connect', (client) => client.on('error', () => {}));
+      return pool;
+    };
+    this.pool = poolOf();
+    this.relaxedPool = poolOf('-c synchronous_commit=off');
     this.listener = new PgListener(
       url,
       MESSAGES_CHANNEL,
@@ -111,9 +127,16 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
     return () => set.delete(waker);
   }
 
+  /** A durable statement (publishes, topology, admin). */
   async query<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]> {
     // Named, so each connection parses and plans a statement once (the texts are fixed).
     const result = await this.pool.query({ name: statementName(sql), text: sql, values });
+    return result.rows as T[];
+  }
+
+  /** A statement whose loss in a crash only redelivers a message (see relaxedPool). */
+  async queryRelaxed<T = Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]> {
+    const result = await this.relaxedPool.query({ name: statementName(sql), text: sql, values });
     return result.rows as T[];
   }
 
@@ -144,5 +167,6 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     await this.listener.stop();
     await this.pool.end().catch(() => {});
+    await this.relaxedPool.end().catch(() => {});
   }
 }

@@ -37,7 +37,7 @@ interface MessageRow {
 }
 
 /** Takes up to $2 ready messages of queue $1, oldest first, leasing them for $3 seconds. */
-const TAKE_SQL = `UPDATE mq_message m
+export const TAKE_SQL = `UPDATE mq_message m
     SET visible_at = now() + make_interval(secs => $3), deliveries = m.deliveries + 1
    FROM (SELECT id FROM mq_message
           WHERE queue = $1 AND visible_at <= now() AND (expires_at IS NULL OR expires_at > now())
@@ -69,7 +69,9 @@ export class PgConsumers extends ConsumerDriver {
   private readonly log = new Logger('Consumers');
   private readonly readers = new Map<RunningConsumer, QueueReader>();
   private readonly acks = new TickBatcher<string, void>(async (ids) => {
-    await this.connection.query('DELETE FROM mq_message WHERE id = ANY($1::bigint[])', [ids]);
+    await this.connection.queryRelaxed('DELETE FROM mq_message WHERE id = ANY($1::bigint[])', [
+      ids,
+    ]);
     return ids.map(() => undefined);
   });
 
@@ -186,7 +188,7 @@ export class PgConsumers extends ConsumerDriver {
       );
       const next = { ...envelope, headers: { ...envelope.headers, retry_count: outcome.attempt } };
       const headers = retryHeaders(origin(row), outcome.attempt, outcome.error);
-      await this.connection.query(RETRY_SQL, [
+      await this.connection.queryRelaxed(RETRY_SQL, [
         row.id,
         Buffer.from(JSON.stringify(next)),
         JSON.stringify({ ...row.properties, headers }),
@@ -224,7 +226,7 @@ export class PgConsumers extends ConsumerDriver {
       sourceQueue: queues.main.name,
       consumerTag,
     });
-    await this.connection.query(DEAD_LETTER_SQL, [
+    await this.connection.queryRelaxed(DEAD_LETTER_SQL, [
       row.id,
       queues.deadLetter.name,
       JSON.stringify({ ...row.properties, headers }),
@@ -233,11 +235,11 @@ export class PgConsumers extends ConsumerDriver {
   }
 
   take(queue: string, limit: number): Promise<MessageRow[]> {
-    return this.connection.query<MessageRow>(TAKE_SQL, [queue, limit, LEASE_S]);
+    return this.connection.queryRelaxed<MessageRow>(TAKE_SQL, [queue, limit, LEASE_S]);
   }
 
   async renewLeases(ids: string[]): Promise<void> {
-    await this.connection.query(
+    await this.connection.queryRelaxed(
       'UPDATE mq_message SET visible_at = now() + make_interval(secs => $2) WHERE id = ANY($1::bigint[])',
       [ids, LEASE_S],
     );
@@ -340,7 +342,8 @@ class QueueReader {
       .finally(() => {
         this.inHand.delete(row.id);
         this.running.inFlight.delete(work);
-        if (this.full) this.wake();
+        // Refill in batches, not one take per finished message.
+        if (this.full && this.inHand.size <= this.prefetch / 2) this.wake();
       });
     this.running.inFlight.add(work);
   }

@@ -78,7 +78,7 @@ export class PgQueueMaintenance {
     if (this.running || !this.connection.isConnected) return;
     this.running = true;
     try {
-      await this.connection.query(EXPIRE_SQL);
+      await this.connection.queryRelaxed(EXPIRE_SQL);
       if (Date.now() - this.lastUpkeep >= QUEUE_UPKEEP_MS) {
         this.lastUpkeep = Date.now();
         if (this.used.size > 0) {
