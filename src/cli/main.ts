@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { HttpException, Logger } from '@nestjs/common';
 import { AppConfig, InvalidConfigError, loadConfig } from '../config/app-config';
 import { generateSecretKey, runAccessCommand } from './access-commands';
+import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
 import { runMessagingCommand } from './messaging-commands';
 
@@ -19,7 +20,9 @@ const USAGE = `usage: attune <command>
   secrets rotate-key        re-seal every secret under ATTUNE_SECRET_KEY, opening old values with
                             the keys in ATTUNE_SECRET_KEY_PREVIOUS
 Configuration comes from the same environment variables as the app (DATABASE_URL, AMQP_URL,
-MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values.`;
+MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values. Without DATABASE_URL, keys and
+secrets use the embedded database in ATTUNE_DATA_DIR (the running app's, or one started for the
+command).`;
 
 const COMMANDS = [
   'topology apply',
@@ -48,7 +51,7 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const config = configFromEnvironment();
       exitCode = ['keys', 'secrets'].includes(group)
-        ? await runAccessCommand(config, argv, out)
+        ? await withDatabase(config, (withUrl) => runAccessCommand(withUrl, argv, out))
         : await runMessagingCommand(config, argv, out);
     }
   } catch (error) {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../auth/api-key';
 import {
@@ -84,9 +85,8 @@ const environmentSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, dot, dash and underscore')
     .optional(),
-  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).default(
-    'postgres://postgres@127.0.0.1:5432/attune',
-  ),
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).optional(),
+  ATTUNE_DATA_DIR: z.string().trim().default('./.attune'),
   DATABASE_MIGRATE_ON_START: boolean.default(true),
   AMQP_URL: urlWithProtocol(['amqp:', 'amqps:']).default('amqp://guest:guest@127.0.0.1:5672'),
   MQ_PREFIX: z
@@ -140,7 +140,13 @@ export interface AppConfig {
   roles: RoleName[];
   instanceId: string;
   http: { port: number; bodyLimit: string };
-  database: { url: string; migrateOnStart: boolean };
+  database: {
+    /** DATABASE_URL; unset, main.ts starts the embedded PostgreSQL and puts its URL here. */
+    url: string | undefined;
+    migrateOnStart: boolean;
+  };
+  /** ATTUNE_DATA_DIR as an absolute path: the embedded PostgreSQL lives in `<dataDir>/pg`. */
+  dataDir: string;
   messaging: {
     url: string;
     prefix: string;
@@ -195,6 +201,16 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The database URL the app runs on; set by the time Nest boots (see `AppConfig.database.url`). */
+export function databaseUrl(config: AppConfig): string {
+  if (config.database.url === undefined) {
+    throw new Error(
+      'no database URL: DATABASE_URL is unset and no embedded PostgreSQL was started',
+    );
+  }
+  return config.database.url;
+}
+
 /** Parses and validates the environment once; throws InvalidConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const present = Object.fromEntries(
@@ -217,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
     http: { port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
     database: { url: e.DATABASE_URL, migrateOnStart: e.DATABASE_MIGRATE_ON_START },
+    dataDir: resolve(e.ATTUNE_DATA_DIR),
     messaging: {
       url: e.AMQP_URL,
       prefix: e.MQ_PREFIX,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InvalidConfigError, loadConfig, redactUrl } from '../../src/config/app-config';
 import { parseRoles, ROLE_NAMES } from '../../src/config/roles';
 
@@ -64,6 +65,13 @@ describe('configuration', () => {
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('without DATABASE_URL, runs on the embedded database in ATTUNE_DATA_DIR', () => {
+    const embedded = loadConfig({});
+    expect(embedded.database.url).toBeUndefined();
+    expect(embedded.dataDir).toBe(resolve('.attune'));
+    expect(loadConfig({ ATTUNE_DATA_DIR: 'var/attune' }).dataDir).toBe(resolve('var/attune'));
   });
 
   it('hides passwords in URLs it logs', () => {
