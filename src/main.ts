@@ -1,7 +1,9 @@
 import 'reflect-metadata';
+import { AddressInfo } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
 import pino from 'pino';
 import { AppConfig, InvalidConfigError, loadConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 import { EmbeddedPostgres } from './database/embedded-postgres';
 import { pinoOptions } from './logging/logging.module';
 import { startApp } from './app';
@@ -40,10 +42,16 @@ async function startEmbeddedPostgres(config: AppConfig): Promise<EmbeddedPostgre
   return server;
 }
 
+function listeningUrl(app: INestApplication, host: string): string {
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 async function main(): Promise<void> {
   reportUnhandledRejections();
   let config: AppConfig;
   try {
+    loadEnvFile();
     config = loadConfig();
   } catch (error) {
     if (error instanceof InvalidConfigError) refuseToStart(error);
@@ -67,7 +75,9 @@ async function main(): Promise<void> {
     refuseToStart(error);
   }
   const logger = new Logger('Main');
-  logger.log(`attune up with roles ${config.roles.join(',')} on port ${config.http.port}`);
+  logger.log(
+    `listening on ${listeningUrl(app, config.http.host)} (roles ${config.roles.join(',')})`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { HttpException, Logger } from '@nestjs/common';
 import { AppConfig, InvalidConfigError, loadConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/env-file';
 import { generateSecretKey, runAccessCommand } from './access-commands';
 import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
@@ -19,8 +20,8 @@ const USAGE = `usage: attune <command>
   secrets generate-key      print a new random key for ATTUNE_SECRET_KEY
   secrets rotate-key        re-seal every secret under ATTUNE_SECRET_KEY, opening old values with
                             the keys in ATTUNE_SECRET_KEY_PREVIOUS
-Configuration comes from the same environment variables as the app (DATABASE_URL, AMQP_URL,
-MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values. Without DATABASE_URL, keys and
+Configuration comes from the same environment variables (and .env) as the app (DATABASE_URL,
+AMQP_URL, MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values. Without DATABASE_URL, keys and
 secrets use the embedded database in ATTUNE_DATA_DIR (the running app's, or one started for the
 command).`;
 
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
 
 function configFromEnvironment(): AppConfig {
   try {
+    loadEnvFile();
     return loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   } catch (error) {
     if (error instanceof InvalidConfigError) throw new CliError(error.message);

@@ -80,6 +80,11 @@ const millisecondList = z
 const environmentSchema = z.object({
   ROLES: z.string().default('all'),
   PORT: integer(0, 65535).default(3000),
+  HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'must be an address or host name, e.g. 127.0.0.1 or 0.0.0.0')
+    .optional(),
   INSTANCE_ID: z
     .string()
     .trim()
@@ -139,7 +144,7 @@ const environmentSchema = z.object({
 export interface AppConfig {
   roles: RoleName[];
   instanceId: string;
-  http: { port: number; bodyLimit: string };
+  http: { host: string; port: number; bodyLimit: string };
   database: {
     /** DATABASE_URL; unset, main.ts starts the embedded PostgreSQL and puts its URL here. */
     url: string | undefined;
@@ -231,7 +236,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     roles,
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
-    http: { port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
+    http: {
+      // The embedded database means a machine of one's own: listen there only unless told.
+      host: e.HOST ?? (e.DATABASE_URL ? '0.0.0.0' : '127.0.0.1'),
+      port: e.PORT,
+      bodyLimit: e.HTTP_BODY_LIMIT,
+    },
     database: { url: e.DATABASE_URL, migrateOnStart: e.DATABASE_MIGRATE_ON_START },
     dataDir: resolve(e.ATTUNE_DATA_DIR),
     messaging: {

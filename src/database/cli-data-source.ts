@@ -1,6 +1,8 @@
 import { loadConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/env-file';
 import { createDataSource } from './data-source';
 
+loadEnvFile();
 const { database } = loadConfig();
 if (database.url === undefined) {
   // The embedded database is migrated by the app itself when it starts.

@@ -52,6 +52,10 @@ describe('embedded PostgreSQL (DATABASE_URL unset)', () => {
       /^embedded PostgreSQL started in \d+ ms \(data directory .+, port \d+\)$/,
     );
     expect(startedLine).toContain(`(data directory ${dataDir}/pg, port `);
+    // Embedded means a machine of one's own: listening on loopback unless HOST says otherwise.
+    expect(logs).toContain(
+      `listening on http://127.0.0.1:${first.port} (roles api,sensor,executor,worker,notifier)`,
+    );
     // PostgreSQL's own log goes to its file, not to ours.
     expect(first.output.join('\n')).not.toContain('database system is ready');
     expect(readFileSync(join(dataDir, 'postgres.log'), 'utf8')).toContain(
