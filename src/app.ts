@@ -33,6 +33,6 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   // Module init (connecting to the broker and database in the background) before consumers.
   await app.init();
   await app.startAllMicroservices();
-  await app.listen(config.http.port, '0.0.0.0');
+  await app.listen(config.http.port, config.http.host);
   return app;
 }

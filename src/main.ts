@@ -1,6 +1,11 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { InvalidConfigError, loadConfig } from './config/app-config';
+import { AddressInfo } from 'node:net';
+import { INestApplication, Logger } from '@nestjs/common';
+import pino from 'pino';
+import { AppConfig, InvalidConfigError, loadConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
+import { EmbeddedPostgres } from './database/embedded-postgres';
+import { pinoOptions } from './logging/logging.module';
 import { startApp } from './app';
 
 /**
@@ -15,30 +20,64 @@ function reportUnhandledRejections(): void {
   });
 }
 
+/** A reason to stop before anything runs: one line, exit 1. */
+function refuseToStart(error: unknown): never {
+  process.stderr.write(`attune: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+
+/**
+ * DATABASE_URL unset: a PostgreSQL of our own in ATTUNE_DATA_DIR, started before Nest boots so
+ * the app runs on its URL exactly as on a configured one (same migrations, same code).
+ */
+async function startEmbeddedPostgres(config: AppConfig): Promise<EmbeddedPostgres> {
+  // Nest's logger does not exist yet: the same JSON lines through pino directly.
+  const log = pino(pinoOptions(config)).child({ context: 'EmbeddedPostgres' });
+  const startedAt = performance.now();
+  const server = await EmbeddedPostgres.start(config.dataDir, (line) => log.info(line));
+  const tookMs = Math.round(performance.now() - startedAt);
+  log.info(
+    `embedded PostgreSQL started in ${tookMs} ms (data directory ${server.pgDir}, port ${server.port})`,
+  );
+  return server;
+}
+
+function listeningUrl(app: INestApplication, host: string): string {
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 async function main(): Promise<void> {
   reportUnhandledRejections();
-  let config;
+  let config: AppConfig;
   try {
+    loadEnvFile();
     config = loadConfig();
   } catch (error) {
-    if (error instanceof InvalidConfigError) {
-      process.stderr.write(`attune: ${error.message}\n`);
-      process.exit(1);
-    }
+    if (error instanceof InvalidConfigError) refuseToStart(error);
     throw error;
   }
 
-  let app;
+  let embedded: EmbeddedPostgres | undefined;
+  if (config.database.url === undefined) {
+    // A data directory in use by another process is refused here, naming that process.
+    embedded = await startEmbeddedPostgres(config).catch(refuseToStart);
+    config = { ...config, database: { ...config.database, url: embedded.url } };
+  }
+
+  let app: INestApplication;
   try {
     app = await startApp(config);
   } catch (error) {
     // A process that cannot run what its roles need (handlers that do not fit the consumers, a
     // port in use) stops with the reason on one line.
-    process.stderr.write(`attune: ${(error as Error).message}\n`);
-    process.exit(1);
+    await embedded?.stop().catch(() => undefined);
+    refuseToStart(error);
   }
   const logger = new Logger('Main');
-  logger.log(`attune up with roles ${config.roles.join(',')} on port ${config.http.port}`);
+  logger.log(
+    `listening on ${listeningUrl(app, config.http.host)} (roles ${config.roles.join(',')})`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -48,6 +87,11 @@ async function main(): Promise<void> {
     // A hung dependency must not keep the process around forever.
     setTimeout(() => process.exit(1), config.shutdownGraceMs + 10_000).unref();
     await app.close();
+    // The database goes last: the app's in-flight work has finished with it.
+    if (embedded) {
+      await embedded.stop();
+      logger.log('embedded PostgreSQL stopped');
+    }
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

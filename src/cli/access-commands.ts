@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { KeysService } from '../auth/keys.service';
-import { AppConfig, redactUrl } from '../config/app-config';
+import { AppConfig, databaseUrl, redactUrl } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { DatabaseService } from '../database/database.service';
@@ -44,7 +44,7 @@ export async function runAccessCommand(
     const db = app.get(DatabaseService);
     await withTimeout(
       db.whenReady(),
-      () => db.notReadyReason ?? `PostgreSQL at ${redactUrl(config.database.url)}`,
+      () => db.notReadyReason ?? `PostgreSQL at ${redactUrl(databaseUrl(config))}`,
     );
     if (group === 'secrets') {
       const report = await app.get(SecretRotation).rotate(out);

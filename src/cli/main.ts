@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { HttpException, Logger } from '@nestjs/common';
 import { AppConfig, InvalidConfigError, loadConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/env-file';
 import { generateSecretKey, runAccessCommand } from './access-commands';
+import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
 import { runMessagingCommand } from './messaging-commands';
 
@@ -18,8 +20,10 @@ const USAGE = `usage: attune <command>
   secrets generate-key      print a new random key for ATTUNE_SECRET_KEY
   secrets rotate-key        re-seal every secret under ATTUNE_SECRET_KEY, opening old values with
                             the keys in ATTUNE_SECRET_KEY_PREVIOUS
-Configuration comes from the same environment variables as the app (DATABASE_URL, AMQP_URL,
-MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values.`;
+Configuration comes from the same environment variables (and .env) as the app (DATABASE_URL,
+AMQP_URL, MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values. Without DATABASE_URL, keys and
+secrets use the embedded database in ATTUNE_DATA_DIR (the running app's, or one started for the
+command).`;
 
 const COMMANDS = [
   'topology apply',
@@ -47,9 +51,12 @@ export async function main(argv: string[]): Promise<void> {
       exitCode = generateSecretKey(out);
     } else {
       const config = configFromEnvironment();
+      // On the PostgreSQL transport the queues are in the database too.
       exitCode = ['keys', 'secrets'].includes(group)
-        ? await runAccessCommand(config, argv, out)
-        : await runMessagingCommand(config, argv, out);
+        ? await withDatabase(config, (withUrl) => runAccessCommand(withUrl, argv, out))
+        : config.messaging.transport === 'postgres'
+          ? await withDatabase(config, (withUrl) => runMessagingCommand(withUrl, argv, out))
+          : await runMessagingCommand(config, argv, out);
     }
   } catch (error) {
     process.stderr.write(`attune: ${messageOf(error)}\n`);
@@ -60,6 +67,7 @@ export async function main(argv: string[]): Promise<void> {
 
 function configFromEnvironment(): AppConfig {
   try {
+    loadEnvFile();
     return loadConfig({ LOG_LEVEL: 'warn', ...process.env });
   } catch (error) {
     if (error instanceof InvalidConfigError) throw new CliError(error.message);

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../auth/api-key';
 import {
@@ -79,14 +80,18 @@ const millisecondList = z
 const environmentSchema = z.object({
   ROLES: z.string().default('all'),
   PORT: integer(0, 65535).default(3000),
+  HOST: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.:_-]+$/, 'must be an address or host name, e.g. 127.0.0.1 or 0.0.0.0')
+    .optional(),
   INSTANCE_ID: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9_.-]+$/, 'may hold only letters, digits, dot, dash and underscore')
     .optional(),
-  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).default(
-    'postgres://postgres@127.0.0.1:5432/attune',
-  ),
+  DATABASE_URL: urlWithProtocol(['postgres:', 'postgresql:']).optional(),
+  ATTUNE_DATA_DIR: z.string().trim().default('./.attune'),
   DATABASE_MIGRATE_ON_START: boolean.default(true),
   AMQP_URL: urlWithProtocol(['amqp:', 'amqps:']).optional(),
   MQ_TRANSPORT: z.enum(['rabbitmq', 'postgres']).optional(),
@@ -140,8 +145,14 @@ const environmentSchema = z.object({
 export interface AppConfig {
   roles: RoleName[];
   instanceId: string;
-  http: { port: number; bodyLimit: string };
-  database: { url: string; migrateOnStart: boolean };
+  http: { host: string; port: number; bodyLimit: string };
+  database: {
+    /** DATABASE_URL; unset, main.ts starts the embedded PostgreSQL and puts its URL here. */
+    url: string | undefined;
+    migrateOnStart: boolean;
+  };
+  /** ATTUNE_DATA_DIR as an absolute path: the embedded PostgreSQL lives in `<dataDir>/pg`. */
+  dataDir: string;
   messaging: {
     /** MQ_TRANSPORT: RabbitMQ, or queues kept in PostgreSQL. */
     transport: 'rabbitmq' | 'postgres';
@@ -202,6 +213,16 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** The database URL the app runs on; set by the time Nest boots (see `AppConfig.database.url`). */
+export function databaseUrl(config: AppConfig): string {
+  if (config.database.url === undefined) {
+    throw new Error(
+      'no database URL: DATABASE_URL is unset and no embedded PostgreSQL was started',
+    );
+  }
+  return config.database.url;
+}
+
 /** Parses and validates the environment once; throws InvalidConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const present = Object.fromEntries(
@@ -222,8 +243,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     roles,
     instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
-    http: { port: e.PORT, bodyLimit: e.HTTP_BODY_LIMIT },
+    http: {
+      // The embedded database means a machine of one's own: listen there only unless told.
+      host: e.HOST ?? (e.DATABASE_URL ? '0.0.0.0' : '127.0.0.1'),
+      port: e.PORT,
+      bodyLimit: e.HTTP_BODY_LIMIT,
+    },
     database: { url: e.DATABASE_URL, migrateOnStart: e.DATABASE_MIGRATE_ON_START },
+    dataDir: resolve(e.ATTUNE_DATA_DIR),
     messaging: {
       // RabbitMQ when it is configured; otherwise messages travel through PostgreSQL.
       transport: e.MQ_TRANSPORT ?? (e.AMQP_URL ? 'rabbitmq' : 'postgres'),

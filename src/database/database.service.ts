@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig, redactUrl } from '../config/app-config';
+import { AppConfig, databaseUrl, redactUrl } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { backoffDelay, delay } from '../common/backoff';
 import { createDataSource } from './data-source';
@@ -41,7 +41,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private readonly startupSteps: Array<(sql: Sql) => Promise<void>> = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.dataSource = createDataSource(config.database.url);
+    this.dataSource = createDataSource(databaseUrl(config));
   }
 
   onModuleInit(): void {
@@ -87,7 +87,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async connectWithRetry(): Promise<void> {
-    const address = redactUrl(this.config.database.url);
+    const address = redactUrl(databaseUrl(this.config));
     for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
       try {
         if (!this.dataSource.isInitialized) await this.dataSource.initialize();

@@ -62,7 +62,7 @@ describe('security: keys across processes, the first key, the CLI, failed attemp
         .some(
           (entry) =>
             entry.msg ===
-            'attune up with roles api,sensor,executor,worker,notifier on port ' + first.port,
+            `listening on http://0.0.0.0:${first.port} (roles api,sensor,executor,worker,notifier)`,
         ),
     );
     expect(first.output.join('\n')).not.toContain('admin key (shown once)');

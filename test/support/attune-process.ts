@@ -22,9 +22,12 @@ export async function freePort(): Promise<number> {
 
 export interface AttuneOptions {
   roles?: string;
-  databaseUrl: string;
+  /** Unset: the process starts an embedded PostgreSQL in ATTUNE_DATA_DIR. */
+  databaseUrl?: string;
   prefix: string;
   env?: Record<string, string>;
+  /** Working directory (where `.env` and the default ATTUNE_DATA_DIR are looked for). */
+  cwd?: string;
 }
 
 /** The built app (`node dist/main.js`) as a real OS process, as users run it. */
@@ -53,7 +56,7 @@ export class AttuneProcess {
         HOME: process.env.HOME,
         ROLES: options.roles ?? 'all',
         PORT: String(port),
-        DATABASE_URL: options.databaseUrl,
+        ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
         MQ_PREFIX: options.prefix,
         LOG_LEVEL: 'info',
         RETRY_BACKOFF_MS: '100,200,300',
@@ -65,6 +68,7 @@ export class AttuneProcess {
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd,
     });
     return new AttuneProcess(child, port);
   }

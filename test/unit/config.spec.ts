@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { InvalidConfigError, loadConfig, redactUrl } from '../../src/config/app-config';
 import { parseRoles, ROLE_NAMES } from '../../src/config/roles';
 
@@ -64,6 +65,22 @@ describe('configuration', () => {
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(InvalidConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it('without DATABASE_URL, runs on the embedded database in ATTUNE_DATA_DIR, listening on loopback', () => {
+    const embedded = loadConfig({});
+    expect(embedded.database.url).toBeUndefined();
+    expect(embedded.dataDir).toBe(resolve('.attune'));
+    expect(embedded.http.host).toBe('127.0.0.1');
+    expect(loadConfig({ ATTUNE_DATA_DIR: 'var/attune' }).dataDir).toBe(resolve('var/attune'));
+
+    const configured = loadConfig({ DATABASE_URL: 'postgres://db/attune' });
+    expect(configured.http.host).toBe('0.0.0.0');
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/attune', HOST: '10.1.2.3' }).http.host).toBe(
+      '10.1.2.3',
+    );
+    expect(loadConfig({ HOST: '::' }).http.host).toBe('::');
+    expect(() => loadConfig({ HOST: 'http://x' })).toThrow(/\bHOST\b/);
   });
 
   it('hides passwords in URLs it logs', () => {

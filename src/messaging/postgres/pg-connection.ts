@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import { AppConfig, redactUrl } from '../../config/app-config';
+import { AppConfig, databaseUrl, redactUrl } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { statementName } from '../../database/database.service';
 import { PgListener } from '../../stores/pg-listener';
@@ -44,7 +44,7 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     super();
-    const url = config.database.url;
+    const url = databaseUrl(config);
     this.address = redactUrl(url);
     const poolOf = (options?: string) => {
       const pool = new Pool({

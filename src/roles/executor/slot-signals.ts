@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
+import { AppConfig, databaseUrl } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { DatabaseService } from '../../database/database.service';
 import { SLOTS_FREED_CHANNEL } from '../../stores/execution-transitions';
@@ -24,7 +24,7 @@ export class SlotSignals implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly dispatcher: SlotDispatcher,
   ) {
     this.listener = new PgListener(
-      config.database.url,
+      databaseUrl(config),
       SLOTS_FREED_CHANNEL,
       (payload) => this.freed(payload),
       // Announcements made while reconnecting are lost: look at the line anyway.
