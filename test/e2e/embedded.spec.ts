@@ -2,10 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AttuneProcess } from '../support/attune-process';
+import { AttuneProcess, freePort } from '../support/attune-process';
 import { createOk } from '../support/attune-api';
-import { AMQP_URL } from '../support/env';
-import { deleteTopology, uniquePrefix } from '../support/rabbit';
+import { uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
 
 // The first start runs initdb and every migration on two busy cores: more than the usual 30 s.
@@ -20,10 +19,20 @@ describe('embedded PostgreSQL (DATABASE_URL unset)', () => {
   const dataDir = join(workDir, '.attune');
   const lockFile = join(dataDir, 'attune.lock');
   const started: AttuneProcess[] = [];
+  let closedPort: number;
+
+  beforeAll(async () => {
+    closedPort = await freePort();
+  });
 
   const start = async () => {
-    // AMQP_URL set: the embedded database still runs with RabbitMQ as the transport here.
-    const app = await AttuneProcess.start({ prefix, cwd: workDir, env: { AMQP_URL } });
+    // What a newcomer runs: no DATABASE_URL, no AMQP_URL, no MQ_TRANSPORT. The usual
+    // PostgreSQL variables point at a port nobody listens on, so nothing may reach a server.
+    const app = await AttuneProcess.start({
+      prefix,
+      cwd: workDir,
+      env: { AMQP_URL: '', MQ_TRANSPORT: '', PGHOST: '127.0.0.1', PGPORT: String(closedPort) },
+    });
     started.push(app);
     return app;
   };
@@ -39,13 +48,17 @@ describe('embedded PostgreSQL (DATABASE_URL unset)', () => {
         // Gone already.
       }
     }
-    await deleteTopology(prefix);
     rmSync(workDir, { recursive: true, force: true });
   });
 
   it('runs on a PostgreSQL of its own, keeps the data across restarts and crashes, one process per directory', async () => {
     const first = await start();
     await first.waitUntilReady(FIRST_START_MS);
+    // Messages travel through that PostgreSQL too: no RabbitMQ anywhere.
+    const ready = (await (await fetch(`${first.url}/health/ready`)).json()) as {
+      info: { broker: { transport: string } };
+    };
+    expect(ready.info.broker.transport).toBe('postgres');
     const logs = first.logs().map((entry) => String(entry.msg));
     const startedLine = logs.find((msg) => msg.startsWith('embedded PostgreSQL started'));
     expect(startedLine).toMatch(

@@ -89,15 +89,20 @@ export class AttuneProcess {
   }
 
   async waitUntilReady(timeoutMs = 30_000): Promise<void> {
-    await waitFor(
-      async () => {
-        if (this.child.exitCode !== null) {
-          throw new Error(`process exited with ${this.child.exitCode}:\n${this.tail()}`);
-        }
-        return (await this.health('ready')).status === 200;
-      },
-      { timeoutMs, description: `attune on port ${this.port} to be ready\n${this.tail()}` },
-    );
+    // A process that exits will never be ready: say so at once, not at the timeout.
+    let ready = false;
+    const exited = this.exitPromise.then(({ code, signal }) => {
+      if (!ready)
+        throw new Error(`process exited (${code ?? signal}) before it was ready:\n${this.tail()}`);
+    });
+    await Promise.race([
+      waitFor(async () => (await this.health('ready')).status === 200, {
+        timeoutMs,
+        description: `attune on port ${this.port} to be ready\n${this.tail()}`,
+      }),
+      exited,
+    ]);
+    ready = true;
   }
 
   async health(kind: 'live' | 'ready'): Promise<{ status: number; body: HealthBody }> {
