@@ -3,6 +3,17 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { TopologyAdmin, TransportConnection } from './messaging.port';
 import { AttuneTransportServer } from './transport.server';
 
+/** A readiness check answers within this, whatever the transport is doing. */
+const CHECK_TIMEOUT_MS = 3000;
+
+function timeBound<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Readiness of the messaging side: the connection, the declared topology and every consumer. */
 @Injectable()
 export class MessagingHealthIndicator {
@@ -33,7 +44,7 @@ export class MessagingHealthIndicator {
     ];
     const consumed = this.consumers.consumedQueues();
     try {
-      const missing = await this.topologyAdmin.missingQueues(consumed);
+      const missing = await timeBound(this.topologyAdmin.missingQueues(consumed), CHECK_TIMEOUT_MS);
       problems.push(...missing.map((name) => `queue '${name}' does not exist`));
     } catch (error) {
       problems.push(`could not check queues: ${(error as Error).message}`);

@@ -25,6 +25,7 @@ import {
   withChannel,
 } from '../support/rabbit';
 import { TcpProxy } from '../support/tcp-proxy';
+import { transportEnv } from '../support/env';
 import { waitFor } from '../support/wait-for';
 
 const run = promisify(execFile);
@@ -113,7 +114,14 @@ describe('messaging on the real broker', () => {
   const cli = async (...args: string[]) => {
     try {
       const { stdout } = await run(process.execPath, [CLI, ...args], {
-        env: { ...process.env, MQ_PREFIX: prefix, ROLES: 'executor', RETRY_BACKOFF_MS: '200,400' },
+        env: {
+          ...process.env,
+          ...transportEnv(),
+          DATABASE_URL: db.url,
+          MQ_PREFIX: prefix,
+          ROLES: 'executor',
+          RETRY_BACKOFF_MS: '200,400',
+        },
       });
       return { code: 0, stdout };
     } catch (error) {
@@ -186,7 +194,13 @@ describe('messaging on the real broker', () => {
     );
     try {
       const verify = await run(process.execPath, [CLI, 'topology', 'verify'], {
-        env: { ...process.env, MQ_PREFIX: otherPrefix, ROLES: 'executor' },
+        env: {
+          ...process.env,
+          ...transportEnv(),
+          DATABASE_URL: db.url,
+          MQ_PREFIX: otherPrefix,
+          ROLES: 'executor',
+        },
       }).catch((e: { code: number; stdout: string }) => e);
       expect((verify as { code?: number }).code).toBe(1);
       expect(verify.stdout).toContain(

@@ -4,9 +4,15 @@ import { join, relative } from 'node:path';
 const SRC = join(__dirname, '..', '..', 'src');
 /**
  * Where SQL may be written: the stores (one per table), the migrations, and the PostgreSQL
- * transport, which owns the message tables (mq_*) as RabbitMQ owns its queues.
+ * transport, which owns the message tables (mq_*) as RabbitMQ owns its queues, and the embedded
+ * server's set-up (it creates the database; no table).
  */
-const ALLOWED = ['stores/', 'database/migrations/', 'messaging/postgres/'];
+const ALLOWED = [
+  'stores/',
+  'database/migrations/',
+  'messaging/postgres/',
+  'database/embedded-postgres.ts',
+];
 /** Statements, as they start; enough to catch SQL written anywhere else. */
 const STATEMENT =
   /\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+(\w+\s+)?SET\b|DELETE\s+FROM|WITH\s+\w+\s+AS\s*\()/;
