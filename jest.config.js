@@ -32,6 +32,7 @@ const POSTGRES_TRANSPORT_SUITES = [
   'e2e/execution-crash',
   'e2e/inquiries',
   'e2e/notifier',
+  'e2e/split-under-kills',
 ];
 
 const common = {
