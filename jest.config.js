@@ -26,6 +26,7 @@ const swcTransform = [
 
 /** Suites that run on both transports: the pipeline end to end and the transport's own. */
 const POSTGRES_TRANSPORT_SUITES = [
+  'integration/messaging-contract',
   'e2e/execution-path',
   'e2e/execution-split',
   'e2e/worker-loss',
@@ -63,7 +64,7 @@ module.exports = {
     // The same pipeline suites again on the PostgreSQL transport (MQ_TRANSPORT=postgres).
     {
       ...common,
-      displayName: 'e2e-postgres',
+      displayName: 'on-postgres',
       testMatch: POSTGRES_TRANSPORT_SUITES.map((suite) => `<rootDir>/test/${suite}.spec.ts`),
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       setupFiles: ['<rootDir>/test/support/on-postgres-transport.ts'],

@@ -7,7 +7,7 @@ import { waitFor } from '../support/wait-for';
 const EVENTS = 2000;
 
 // Roles split as a deployment runs them (api, two executors, two workers), on both transports
-// (the e2e-postgres jest project runs it on PostgreSQL): a burst with a worker and an executor
+// (the on-postgres jest project runs it on PostgreSQL): a burst with a worker and an executor
 // killed in the middle of it.
 describe('split roles under a burst with kills', () => {
   const db = new TestDatabase();

@@ -103,6 +103,8 @@ const event = (trigger: string, key: string): PayloadOf<'EventCreated'> => ({
 
 const attemptsOf = (key: string) => attempts.filter((a) => a.key === key);
 
+// What every transport promises is in messaging-contract.spec.ts, run on both; this suite is
+// what only RabbitMQ has: queue arguments, consumers on the broker, connections cut.
 describe('messaging on the real broker', () => {
   const db = new TestDatabase();
   const prefix = uniquePrefix('msg');
@@ -273,55 +275,6 @@ describe('messaging on the real broker', () => {
     await second.app.close();
   });
 
-  it('retries a failing handler with backoff and processes it once it succeeds', async () => {
-    failuresLeft.set('flaky', 2);
-    await publisher.publish('EventCreated', event('probe.a', 'flaky'));
-    await waitFor(() => attemptsOf('flaky').length === 3, { description: 'three attempts' });
-    const [first, second, third] = attemptsOf('flaky');
-    expect([first.retryCount, second.retryCount, third.retryCount]).toEqual([0, 1, 2]);
-    // Each retry waited at least its backoff (200 ms, then 400 ms) in the retry queue.
-    expect(second.at - first.at).toBeGreaterThanOrEqual(190);
-    expect(third.at - second.at).toBeGreaterThanOrEqual(390);
-    const dlq = await app
-      .get(DeadLetterAdmin)
-      .peek(`${prefix}.probe-a.queue.dlq`, 10)
-      .catch(() => []);
-    expect(dlq.filter((m) => JSON.stringify(m.body).includes('flaky'))).toEqual([]);
-  });
-
-  it('dead-letters a handler that always fails after exactly the configured retries, and replays it', async () => {
-    failuresLeft.set('doomed', 100);
-    const sent = await publisher.publish('EventCreated', event('probe.a', 'doomed'));
-    const admin = app.get(DeadLetterAdmin);
-    const dlq = `${prefix}.probe-a.queue.dlq`;
-    const [parked] = await waitFor(
-      async () => {
-        const messages = await admin.peek(dlq, 10);
-        const mine = messages.filter((m) => m.message_id === sent.message_id);
-        return mine.length ? mine : undefined;
-      },
-      { description: 'the message in the DLQ' },
-    );
-    expect(attemptsOf('doomed')).toHaveLength(3); // first try + RETRY_BACKOFF_MS has 2 entries
-    expect(parked).toMatchObject({
-      reason: 'retries-exhausted',
-      error: 'probe failure for doomed',
-      retry_count: 2,
-      original_exchange: `${prefix}.events`,
-      original_routing_key: 'event.probe.a',
-      correlation_id: sent.correlation_id,
-    });
-
-    failuresLeft.set('doomed', 0);
-    const replay = await cli('dlq', 'replay', dlq, '10');
-    expect(replay.code).toBe(0);
-    expect(replay.stdout).toContain(`replayed 1 message(s) from ${dlq}; 0 left`);
-    await waitFor(() => attemptsOf('doomed').length === 4, {
-      description: 'the replayed message handled',
-    });
-    expect(attemptsOf('doomed')[3].retryCount).toBe(0);
-  });
-
   it.each([
     ['bad JSON', Buffer.from('{not json'), 'invalid-json'],
     [
@@ -375,15 +328,6 @@ describe('messaging on the real broker', () => {
     expect(attempts.length).toBe(before); // the handler never saw it
   });
 
-  it('rejects a publish nobody can route with a clear error', async () => {
-    const workerId = randomUUID();
-    await expect(
-      publisher.publish('ExecutionCancelRequested', { execution_id: randomUUID() }, { workerId }),
-    ).rejects.toThrow(
-      `publish to ${prefix}.executions with key 'worker.${workerId}' was returned as unroutable`,
-    );
-  });
-
   it('rejects a publish that the broker cannot confirm in time while it is unreachable', async () => {
     const proxy = new TcpProxy(await freePort(), '127.0.0.1', 5672);
     await proxy.open();
@@ -403,24 +347,6 @@ describe('messaging on the real broker', () => {
       /not confirmed within 300 ms \(RabbitMQ at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:\d+/,
     );
     await cut.app.close();
-  });
-
-  it('counts published, consumed, acked, retried and dead-lettered messages per queue', async () => {
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    const queue = `${prefix}.probe-a.queue`;
-    expect(metrics).toMatch(
-      new RegExp(
-        `attune_messages_published_total\\{exchange="${prefix}.events",type="EventCreated"\\} \\d+`,
-      ),
-    );
-    for (const name of ['consumed', 'acked', 'retried', 'dead_lettered']) {
-      expect(metrics).toMatch(
-        new RegExp(`attune_messages_${name}_total\\{[^}]*queue="${queue}"[^}]*\\} [1-9]`),
-      );
-    }
-    expect(metrics).toContain(
-      `attune_message_handler_duration_seconds_bucket{le="0.005",queue="${queue}",type="EventCreated"}`,
-    );
   });
 
   it('loses nothing when the broker closes its connection while 1,000 messages flow', async () => {

@@ -8,7 +8,6 @@ import type { PayloadOf } from '../../src/domain/messages';
 import { ConsumerComponent, OnMessage } from '../../src/messaging/consumer-components';
 import { MessageContext } from '../../src/messaging/message-context';
 import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
-import { PgPublisher } from '../../src/messaging/postgres/pg-publisher';
 import { Topology } from '../../src/messaging/topology';
 import { TestDatabase } from '../support/database';
 import { startMessagingHarness } from '../support/messaging-harness';
@@ -69,14 +68,14 @@ const event = (key: string): PayloadOf<'EventCreated'> => ({
   occurred_at: new Date().toISOString(),
 });
 
-// The PostgreSQL transport (MQ_TRANSPORT=postgres) against a real PostgreSQL: the behaviours
-// the RabbitMQ suite shows for the broker, on rows.
+// What only the PostgreSQL transport has (MQ_TRANSPORT=postgres, against a real PostgreSQL): the
+// topology as rows, leases, TTL expiry by the transport. What both transports promise is in
+// messaging-contract.spec.ts.
 describe('messaging on the PostgreSQL transport', () => {
   const db = new TestDatabase();
   const prefix = uniquePrefix('pgmq');
   const apps: INestApplication[] = [];
   let app: INestApplication;
-  let url: string;
   let publisher: MessagePublisher;
   const queue = `${prefix}.pg-probe.queue`;
 
@@ -117,21 +116,13 @@ describe('messaging on the PostgreSQL transport', () => {
 
   beforeAll(async () => {
     await db.create();
-    ({ app, url } = await harness('one'));
+    ({ app } = await harness('one'));
     publisher = app.get(MessagePublisher);
   });
 
   afterAll(async () => {
     for (const a of apps) await a.close();
     await db.drop();
-  });
-
-  it('says in readiness that it runs on PostgreSQL, with every consumer active', async () => {
-    const ready = (await (await fetch(`${url}/health/ready`)).json()) as {
-      info: { broker: { transport: string }; consumers: { consumers: Array<{ tag: string }> } };
-    };
-    expect(ready.info.broker.transport).toBe('postgres');
-    expect(ready.info.consumers.consumers.map((c) => c.tag)).toContain('executor.pg-probe.one');
   });
 
   it('keeps the topology as rows: apply twice is a no-op, verify finds it whole', async () => {
@@ -171,72 +162,6 @@ describe('messaging on the PostgreSQL transport', () => {
         [`${prefix}.executions.queue`],
       );
     }
-  });
-
-  it('shares a queue between replicas, each message handled once', async () => {
-    const second = await harness('two');
-    const keys = Array.from({ length: 200 }, (_, i) => `share-${i}`);
-    await Promise.all(keys.map((key) => publisher.publish('EventCreated', event(key))));
-    await waitFor(() => keys.every((key) => attemptsOf(key).length === 1), {
-      description: 'every message handled once',
-    });
-    const tags = new Set(keys.map((key) => attemptsOf(key)[0].consumerTag));
-    expect(tags).toEqual(new Set(['executor.pg-probe.one', 'executor.pg-probe.two']));
-    await second.app.close();
-  });
-
-  it('retries a failing handler with the backoff ladder, then dead-letters it with the same headers, and replays it', async () => {
-    failuresLeft.set('doomed', 100);
-    const sent = await publisher.publish('EventCreated', event('doomed'));
-    const admin = app.get(DeadLetterAdmin);
-    const [parked] = await waitFor(
-      async () => {
-        const mine = (await admin.peek(`${queue}.dlq`, 10)).filter(
-          (m) => m.message_id === sent.message_id,
-        );
-        return mine.length ? mine : undefined;
-      },
-      { description: 'the message in the DLQ' },
-    );
-    const [first, second, third] = attemptsOf('doomed');
-    expect(attemptsOf('doomed').map((a) => a.retryCount)).toEqual([0, 1, 2]);
-    expect(second.at - first.at).toBeGreaterThanOrEqual(190);
-    expect(third.at - second.at).toBeGreaterThanOrEqual(390);
-    expect(parked).toMatchObject({
-      reason: 'retries-exhausted',
-      error: 'probe failure for doomed',
-      retry_count: 2,
-      original_exchange: `${prefix}.events`,
-      original_routing_key: 'event.probe.x',
-      correlation_id: sent.correlation_id,
-    });
-
-    failuresLeft.set('doomed', 0);
-    const replay = await cli('dlq', 'replay', `${queue}.dlq`, '10');
-    expect(replay.stdout).toContain(`replayed 1 message(s) from ${queue}.dlq; 0 left`);
-    await waitFor(() => attemptsOf('doomed').length === 4, { description: 'the replay handled' });
-    expect(attemptsOf('doomed')[3].retryCount).toBe(0);
-  });
-
-  it('sends bad JSON straight to the DLQ with the reason', async () => {
-    const messageId = randomUUID();
-    await app.get(PgPublisher).publishRaw({
-      exchange: `${prefix}.events`,
-      routingKey: 'event.probe.x',
-      content: Buffer.from('{not json'),
-      mandatory: true,
-      properties: { messageId },
-    });
-    const [parked] = await waitFor(
-      async () => {
-        const mine = (await app.get(DeadLetterAdmin).peek(`${queue}.dlq`, 50)).filter(
-          (m) => m.message_id === messageId,
-        );
-        return mine.length ? mine : undefined;
-      },
-      { description: 'invalid-json in the DLQ' },
-    );
-    expect(parked).toMatchObject({ reason: 'invalid-json', retry_count: 0, body: '{not json' });
   });
 
   it('delivers again, marked redelivered, a message whose consumer took it and vanished', async () => {
@@ -286,29 +211,6 @@ describe('messaging on the PostgreSQL transport', () => {
       reason: 'expired',
       original_routing_key: `worker.${workerId}`,
     });
-  });
-
-  it('rejects a publish nobody can route with a clear error', async () => {
-    const workerId = randomUUID();
-    await expect(
-      publisher.publish('ExecutionCancelRequested', { execution_id: randomUUID() }, { workerId }),
-    ).rejects.toThrow(
-      `publish to ${prefix}.executions with key 'worker.${workerId}' was unroutable: no queue is bound for it`,
-    );
-  });
-
-  it('counts messages with the same metric names as on RabbitMQ', async () => {
-    const metrics = await (await fetch(`${url}/metrics`)).text();
-    for (const name of ['consumed', 'acked', 'retried', 'dead_lettered']) {
-      expect(metrics).toMatch(
-        new RegExp(`attune_messages_${name}_total\\{[^}]*queue="${queue}"[^}]*\\} [1-9]`),
-      );
-    }
-    expect(metrics).toMatch(
-      new RegExp(
-        `attune_messages_published_total\\{exchange="${prefix}.events",type="EventCreated"\\} [1-9]`,
-      ),
-    );
   });
 });
 

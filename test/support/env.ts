@@ -5,7 +5,7 @@ export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0
 
 /**
  * The transport the suites run on: RabbitMQ, or PostgreSQL when TEST_TRANSPORT=postgres (the
- * jest projects named `*-postgres` set it, so the same suites run on both).
+ * `on-postgres` jest project sets it, so the same suites run on both).
  */
 export const TEST_TRANSPORT: 'rabbitmq' | 'postgres' =
   process.env.TEST_TRANSPORT === 'postgres' ? 'postgres' : 'rabbitmq';

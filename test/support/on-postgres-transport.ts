@@ -1,3 +1,3 @@
-// Jest setup file of the `e2e-postgres` project: every process those suites start uses the
+// Jest setup file of the `on-postgres` project: every process those suites start uses the
 // PostgreSQL transport (test/support/env.ts reads this).
 process.env.TEST_TRANSPORT = 'postgres';

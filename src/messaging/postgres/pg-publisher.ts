@@ -112,7 +112,9 @@ export class PgPublisher extends MessagePublisher {
       throw new PublishError(`publish to ${destination} failed: ${error.message}`);
     });
     if (reached === 0 && message.mandatory) {
-      throw new PublishError(`publish to ${destination} was unroutable: no queue is bound for it`);
+      throw new PublishError(
+        `publish to ${destination} was returned as unroutable (NO_ROUTE): no queue is bound for it`,
+      );
     }
   }
 

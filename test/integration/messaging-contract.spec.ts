@@ -1,0 +1,234 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Controller, INestApplication } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { PayloadOf } from '../../src/domain/messages';
+import { ConsumerComponent, OnMessage } from '../../src/messaging/consumer-components';
+import { MessageContext } from '../../src/messaging/message-context';
+import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
+import { PgPublisher } from '../../src/messaging/postgres/pg-publisher';
+import { Topology } from '../../src/messaging/topology';
+import { TestDatabase } from '../support/database';
+import { TEST_TRANSPORT, transportEnv } from '../support/env';
+import { startMessagingHarness } from '../support/messaging-harness';
+import { deleteTopology, uniquePrefix, withChannel } from '../support/rabbit';
+import { waitFor } from '../support/wait-for';
+
+const run = promisify(execFile);
+const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
+
+/** A probe component on its own queue with the usual retry ladder and DLQ. */
+const probe: ConsumerComponent = {
+  role: 'executor',
+  name: 'pg-probe',
+  handles: ['EventCreated'],
+  queues: (t: Topology) =>
+    t.retriedQueue(`${t.prefix}.pg-probe.queue`, [
+      { exchange: t.exchanges.events.name, routingKey: 'event.probe.*' },
+    ]),
+};
+
+interface Attempt {
+  key: string;
+  consumerTag: string;
+  at: number;
+  retryCount: number;
+  redelivered: boolean;
+}
+const attempts: Attempt[] = [];
+const failuresLeft = new Map<string, number>();
+const attemptsOf = (key: string) => attempts.filter((a) => a.key === key);
+
+@Controller()
+class Probe {
+  @OnMessage(probe, 'EventCreated')
+  handle(@Payload() event: PayloadOf<'EventCreated'>, @Ctx() context: MessageContext): void {
+    const key = (event.payload as { key: string }).key;
+    attempts.push({
+      key,
+      consumerTag: context.delivery.consumerTag,
+      at: Date.now(),
+      retryCount: context.envelope.headers.retry_count,
+      redelivered: context.delivery.redelivered,
+    });
+    const left = failuresLeft.get(key) ?? 0;
+    if (left > 0) {
+      failuresLeft.set(key, left - 1);
+      throw new Error(`probe failure for ${key}`);
+    }
+  }
+}
+
+const event = (key: string): PayloadOf<'EventCreated'> => ({
+  event_id: randomUUID(),
+  trigger: 'probe.x',
+  payload: { key },
+  source: 'test',
+  occurred_at: new Date().toISOString(),
+});
+
+// What every transport promises, on the real servers: this suite runs on RabbitMQ (the
+// `integration` project) and on PostgreSQL (`on-postgres`, TEST_TRANSPORT=postgres). What only
+// one transport has is in messaging.spec.ts (RabbitMQ) and pg-transport.spec.ts (PostgreSQL).
+describe(`the messaging contract on ${TEST_TRANSPORT}`, () => {
+  const db = new TestDatabase();
+  const prefix = uniquePrefix('contract');
+  const apps: INestApplication[] = [];
+  let app: INestApplication;
+  let url: string;
+  let publisher: MessagePublisher;
+  const queue = `${prefix}.pg-probe.queue`;
+
+  const cli = async (...args: string[]) => {
+    try {
+      const { stdout } = await run(process.execPath, [CLI, ...args], {
+        env: {
+          ...process.env,
+          ...transportEnv(),
+          DATABASE_URL: db.url,
+          MQ_PREFIX: prefix,
+          ROLES: 'executor',
+          RETRY_BACKOFF_MS: '200,400',
+        },
+      });
+      return { code: 0, stdout };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout + e.stderr };
+    }
+  };
+
+  const harness = async (instanceId: string) => {
+    const started = await startMessagingHarness({
+      databaseUrl: db.url,
+      prefix,
+      instanceId,
+      components: [probe],
+      controllers: [Probe],
+    });
+    apps.push(started.app);
+    await waitFor(async () => (await fetch(`${started.url}/health/ready`)).status === 200, {
+      description: `${instanceId} ready`,
+    });
+    return started;
+  };
+
+  beforeAll(async () => {
+    await db.create();
+    ({ app, url } = await harness('one'));
+    publisher = app.get(MessagePublisher);
+  });
+
+  afterAll(async () => {
+    for (const a of apps) await a.close();
+    await deleteTopology(prefix);
+    await db.drop();
+  });
+
+  it('says in readiness which transport it runs on, with every consumer active', async () => {
+    const ready = (await (await fetch(`${url}/health/ready`)).json()) as {
+      info: { broker: { transport: string }; consumers: { consumers: Array<{ tag: string }> } };
+    };
+    expect(ready.info.broker.transport).toBe(TEST_TRANSPORT);
+    expect(ready.info.consumers.consumers.map((c) => c.tag)).toContain('executor.pg-probe.one');
+  });
+
+  it('shares a queue between replicas, each message handled once', async () => {
+    const second = await harness('two');
+    const keys = Array.from({ length: 200 }, (_, i) => `share-${i}`);
+    await Promise.all(keys.map((key) => publisher.publish('EventCreated', event(key))));
+    await waitFor(() => keys.every((key) => attemptsOf(key).length === 1), {
+      description: 'every message handled once',
+    });
+    const tags = new Set(keys.map((key) => attemptsOf(key)[0].consumerTag));
+    expect(tags).toEqual(new Set(['executor.pg-probe.one', 'executor.pg-probe.two']));
+    await second.app.close();
+  });
+
+  it('retries a failing handler with the backoff ladder, then dead-letters it with the same headers, and replays it', async () => {
+    failuresLeft.set('doomed', 100);
+    const sent = await publisher.publish('EventCreated', event('doomed'));
+    const admin = app.get(DeadLetterAdmin);
+    const [parked] = await waitFor(
+      async () => {
+        const mine = (await admin.peek(`${queue}.dlq`, 10)).filter(
+          (m) => m.message_id === sent.message_id,
+        );
+        return mine.length ? mine : undefined;
+      },
+      { description: 'the message in the DLQ' },
+    );
+    const [first, second, third] = attemptsOf('doomed');
+    expect(attemptsOf('doomed').map((a) => a.retryCount)).toEqual([0, 1, 2]);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(190);
+    expect(third.at - second.at).toBeGreaterThanOrEqual(390);
+    expect(parked).toMatchObject({
+      reason: 'retries-exhausted',
+      error: 'probe failure for doomed',
+      retry_count: 2,
+      original_exchange: `${prefix}.events`,
+      original_routing_key: 'event.probe.x',
+      correlation_id: sent.correlation_id,
+    });
+
+    failuresLeft.set('doomed', 0);
+    const replay = await cli('dlq', 'replay', `${queue}.dlq`, '10');
+    expect(replay.stdout).toContain(`replayed 1 message(s) from ${queue}.dlq; 0 left`);
+    await waitFor(() => attemptsOf('doomed').length === 4, { description: 'the replay handled' });
+    expect(attemptsOf('doomed')[3].retryCount).toBe(0);
+  });
+
+  it('sends bad JSON straight to the DLQ with the reason', async () => {
+    const messageId = randomUUID();
+    const body = Buffer.from('{not json');
+    if (TEST_TRANSPORT === 'postgres') {
+      await app.get(PgPublisher).publishRaw({
+        exchange: `${prefix}.events`,
+        routingKey: 'event.probe.x',
+        content: body,
+        mandatory: true,
+        properties: { messageId },
+      });
+    } else {
+      await withChannel(async (channel) => {
+        channel.publish(`${prefix}.events`, 'event.probe.x', body, { persistent: true, messageId });
+        await channel.waitForConfirms();
+      });
+    }
+    const [parked] = await waitFor(
+      async () => {
+        const mine = (await app.get(DeadLetterAdmin).peek(`${queue}.dlq`, 50)).filter(
+          (m) => m.message_id === messageId,
+        );
+        return mine.length ? mine : undefined;
+      },
+      { description: 'invalid-json in the DLQ' },
+    );
+    expect(parked).toMatchObject({ reason: 'invalid-json', retry_count: 0, body: '{not json' });
+  });
+
+  it('rejects a publish nobody can route with a clear error', async () => {
+    const workerId = randomUUID();
+    await expect(
+      publisher.publish('ExecutionCancelRequested', { execution_id: randomUUID() }, { workerId }),
+    ).rejects.toThrow(
+      `publish to ${prefix}.executions with key 'worker.${workerId}' was returned as unroutable`,
+    );
+  });
+
+  it('counts published, consumed, acked, retried and dead-lettered messages per queue', async () => {
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    for (const name of ['consumed', 'acked', 'retried', 'dead_lettered']) {
+      expect(metrics).toMatch(
+        new RegExp(`attune_messages_${name}_total\\{[^}]*queue="${queue}"[^}]*\\} [1-9]`),
+      );
+    }
+    expect(metrics).toMatch(
+      new RegExp(
+        `attune_messages_published_total\\{exchange="${prefix}.events",type="EventCreated"\\} [1-9]`,
+      ),
+    );
+  });
+});
