@@ -2,72 +2,18 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Controller, INestApplication } from '@nestjs/common';
-import { Ctx, Payload } from '@nestjs/microservices';
-import type { PayloadOf } from '../../src/domain/messages';
-import { ConsumerComponent, OnMessage } from '../../src/messaging/consumer-components';
-import { MessageContext } from '../../src/messaging/message-context';
+import { INestApplication } from '@nestjs/common';
 import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
 import { PgPublisher } from '../../src/messaging/postgres/pg-publisher';
-import { Topology } from '../../src/messaging/topology';
 import { TestDatabase } from '../support/database';
 import { TEST_TRANSPORT, transportEnv } from '../support/env';
 import { startMessagingHarness } from '../support/messaging-harness';
 import { deleteTopology, uniquePrefix, withChannel } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
+import { attemptsOf, failuresLeft, Probe, probe, probeEvent } from '../support/probe-consumer';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
-
-/** A probe component on its own queue with the usual retry ladder and DLQ. */
-const probe: ConsumerComponent = {
-  role: 'executor',
-  name: 'pg-probe',
-  handles: ['EventCreated'],
-  queues: (t: Topology) =>
-    t.retriedQueue(`${t.prefix}.pg-probe.queue`, [
-      { exchange: t.exchanges.events.name, routingKey: 'event.probe.*' },
-    ]),
-};
-
-interface Attempt {
-  key: string;
-  consumerTag: string;
-  at: number;
-  retryCount: number;
-  redelivered: boolean;
-}
-const attempts: Attempt[] = [];
-const failuresLeft = new Map<string, number>();
-const attemptsOf = (key: string) => attempts.filter((a) => a.key === key);
-
-@Controller()
-class Probe {
-  @OnMessage(probe, 'EventCreated')
-  handle(@Payload() event: PayloadOf<'EventCreated'>, @Ctx() context: MessageContext): void {
-    const key = (event.payload as { key: string }).key;
-    attempts.push({
-      key,
-      consumerTag: context.delivery.consumerTag,
-      at: Date.now(),
-      retryCount: context.envelope.headers.retry_count,
-      redelivered: context.delivery.redelivered,
-    });
-    const left = failuresLeft.get(key) ?? 0;
-    if (left > 0) {
-      failuresLeft.set(key, left - 1);
-      throw new Error(`probe failure for ${key}`);
-    }
-  }
-}
-
-const event = (key: string): PayloadOf<'EventCreated'> => ({
-  event_id: randomUUID(),
-  trigger: 'probe.x',
-  payload: { key },
-  source: 'test',
-  occurred_at: new Date().toISOString(),
-});
 
 // What every transport promises, on the real servers: this suite runs on RabbitMQ (the
 // `integration` project) and on PostgreSQL (`on-postgres`, TEST_TRANSPORT=postgres). What only
@@ -79,7 +25,7 @@ describe(`the messaging contract on ${TEST_TRANSPORT}`, () => {
   let app: INestApplication;
   let url: string;
   let publisher: MessagePublisher;
-  const queue = `${prefix}.pg-probe.queue`;
+  const queue = `${prefix}.probe.queue`;
 
   const cli = async (...args: string[]) => {
     try {
@@ -132,24 +78,24 @@ describe(`the messaging contract on ${TEST_TRANSPORT}`, () => {
       info: { broker: { transport: string }; consumers: { consumers: Array<{ tag: string }> } };
     };
     expect(ready.info.broker.transport).toBe(TEST_TRANSPORT);
-    expect(ready.info.consumers.consumers.map((c) => c.tag)).toContain('executor.pg-probe.one');
+    expect(ready.info.consumers.consumers.map((c) => c.tag)).toContain('executor.probe.one');
   });
 
   it('shares a queue between replicas, each message handled once', async () => {
     const second = await harness('two');
     const keys = Array.from({ length: 200 }, (_, i) => `share-${i}`);
-    await Promise.all(keys.map((key) => publisher.publish('EventCreated', event(key))));
+    await Promise.all(keys.map((key) => publisher.publish('EventCreated', probeEvent(key))));
     await waitFor(() => keys.every((key) => attemptsOf(key).length === 1), {
       description: 'every message handled once',
     });
     const tags = new Set(keys.map((key) => attemptsOf(key)[0].consumerTag));
-    expect(tags).toEqual(new Set(['executor.pg-probe.one', 'executor.pg-probe.two']));
+    expect(tags).toEqual(new Set(['executor.probe.one', 'executor.probe.two']));
     await second.app.close();
   });
 
   it('retries a failing handler with the backoff ladder, then dead-letters it with the same headers, and replays it', async () => {
     failuresLeft.set('doomed', 100);
-    const sent = await publisher.publish('EventCreated', event('doomed'));
+    const sent = await publisher.publish('EventCreated', probeEvent('doomed'));
     const admin = app.get(DeadLetterAdmin);
     const [parked] = await waitFor(
       async () => {

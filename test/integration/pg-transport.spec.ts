@@ -2,71 +2,19 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Controller, INestApplication } from '@nestjs/common';
-import { Ctx, Payload } from '@nestjs/microservices';
+import { INestApplication } from '@nestjs/common';
 import type { PayloadOf } from '../../src/domain/messages';
-import { ConsumerComponent, OnMessage } from '../../src/messaging/consumer-components';
-import { MessageContext } from '../../src/messaging/message-context';
 import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
 import { Topology } from '../../src/messaging/topology';
 import { TestDatabase } from '../support/database';
 import { startMessagingHarness } from '../support/messaging-harness';
 import { uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
+import { attemptsOf, Probe, probe, probeEvent } from '../support/probe-consumer';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
 const ON_POSTGRES = { MQ_TRANSPORT: 'postgres' };
-
-/** A probe component on its own queue with the usual retry ladder and DLQ. */
-const probe: ConsumerComponent = {
-  role: 'executor',
-  name: 'pg-probe',
-  handles: ['EventCreated'],
-  queues: (t: Topology) =>
-    t.retriedQueue(`${t.prefix}.pg-probe.queue`, [
-      { exchange: t.exchanges.events.name, routingKey: 'event.probe.*' },
-    ]),
-};
-
-interface Attempt {
-  key: string;
-  consumerTag: string;
-  at: number;
-  retryCount: number;
-  redelivered: boolean;
-}
-const attempts: Attempt[] = [];
-const failuresLeft = new Map<string, number>();
-const attemptsOf = (key: string) => attempts.filter((a) => a.key === key);
-
-@Controller()
-class Probe {
-  @OnMessage(probe, 'EventCreated')
-  handle(@Payload() event: PayloadOf<'EventCreated'>, @Ctx() context: MessageContext): void {
-    const key = (event.payload as { key: string }).key;
-    attempts.push({
-      key,
-      consumerTag: context.delivery.consumerTag,
-      at: Date.now(),
-      retryCount: context.envelope.headers.retry_count,
-      redelivered: context.delivery.redelivered,
-    });
-    const left = failuresLeft.get(key) ?? 0;
-    if (left > 0) {
-      failuresLeft.set(key, left - 1);
-      throw new Error(`probe failure for ${key}`);
-    }
-  }
-}
-
-const event = (key: string): PayloadOf<'EventCreated'> => ({
-  event_id: randomUUID(),
-  trigger: 'probe.x',
-  payload: { key },
-  source: 'test',
-  occurred_at: new Date().toISOString(),
-});
 
 // What only the PostgreSQL transport has (MQ_TRANSPORT=postgres, against a real PostgreSQL): the
 // topology as rows, leases, TTL expiry by the transport. What both transports promise is in
@@ -77,7 +25,7 @@ describe('messaging on the PostgreSQL transport', () => {
   const apps: INestApplication[] = [];
   let app: INestApplication;
   let publisher: MessagePublisher;
-  const queue = `${prefix}.pg-probe.queue`;
+  const queue = `${prefix}.probe.queue`;
 
   const cli = async (...args: string[]) => {
     try {
@@ -169,7 +117,7 @@ describe('messaging on the PostgreSQL transport', () => {
     await db.query(
       `INSERT INTO mq_message (queue, exchange, routing_key, body, properties, visible_at, deliveries)
        VALUES ($1, $2, 'event.probe.x', $3, '{}', now() + interval '1 second', 1)`,
-      [queue, `${prefix}.events`, Buffer.from(JSON.stringify(envelopeOf(event('orphan'))))],
+      [queue, `${prefix}.events`, Buffer.from(JSON.stringify(envelopeOf(probeEvent('orphan'))))],
     );
     const [attempt] = await waitFor(
       () => (attemptsOf('orphan').length ? attemptsOf('orphan') : undefined),

@@ -4,14 +4,13 @@ import { TickBatcher } from '../../common/tick-batcher';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isDatabaseUnavailable } from '../../database/database-errors';
-import { Envelope, MessageType, PayloadOf } from '../../domain/messages';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { Headers } from '../consumer-runtime/failure-headers';
-import { newEnvelope } from '../envelope-factory';
-import { MessagePublisher, PublishError, PublishOptions } from '../messaging.port';
-import { routeFor } from '../routes';
+import { PublishError } from '../messaging.port';
 import { Topology } from '../topology';
 import { MESSAGES_CHANNEL, PgConnection } from './pg-connection';
+import { EnvelopePublisher, MessageProperties } from '../envelope-publisher';
+import type { Route } from '../routes';
 
 /** What a message row carries besides its body: the AMQP properties Attune uses. */
 export interface PgMessageProperties {
@@ -65,8 +64,7 @@ export const PUBLISH_SQL = `WITH m AS (
 
 /** Publishes as rows in PostgreSQL; waits out a database restart up to MQ_PUBLISH_TIMEOUT_MS. */
 @Injectable()
-export class PgPublisher extends MessagePublisher {
-  private readonly source: string;
+export class PgPublisher extends EnvelopePublisher {
   private readonly batches = new TickBatcher<PgRawPublish, number>((messages) =>
     this.insert(messages),
   );
@@ -74,35 +72,19 @@ export class PgPublisher extends MessagePublisher {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly connection: PgConnection,
-    private readonly topology: Topology,
-    private readonly metrics: MetricsService,
+    topology: Topology,
+    metrics: MetricsService,
   ) {
-    super();
-    this.source = config.roles.join(',');
+    super(config, topology, metrics);
   }
 
-  async publish<T extends MessageType>(
-    type: T,
-    payload: PayloadOf<T>,
-    options: PublishOptions = {},
-  ): Promise<Envelope<PayloadOf<T>>> {
-    const envelope = newEnvelope(type, payload, this.source, options.correlationId);
-    const route = routeFor(this.topology, type, payload, { workerId: options.workerId });
-    await this.publishRaw({
-      exchange: route.exchange,
-      routingKey: route.routingKey,
-      mandatory: route.mandatory,
-      content: Buffer.from(JSON.stringify(envelope)),
-      properties: {
-        messageId: envelope.message_id,
-        correlationId: envelope.correlation_id,
-        type,
-        timestamp: Math.floor(Date.now() / 1000),
-      },
-      expirationMs: options.expirationMs,
-    });
-    this.metrics.published.inc({ exchange: route.exchange, type });
-    return envelope;
+  protected send(
+    route: Route,
+    content: Buffer,
+    properties: MessageProperties,
+    expirationMs: number | undefined,
+  ): Promise<void> {
+    return this.publishRaw({ ...route, content, properties, expirationMs });
   }
 
   /** The one path every message leaves this process by (also dead letters and replays). */

@@ -3,13 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { Envelope, MessageType, PayloadOf } from '../../domain/messages';
-import { newEnvelope } from '../envelope-factory';
 import { MetricsService } from '../../metrics/metrics.service';
-import { MessagePublisher, PublishError, PublishOptions } from '../messaging.port';
-import { routeFor } from '../routes';
+import { PublishError } from '../messaging.port';
 import { Topology } from '../topology';
 import { BrokerConnection } from './broker-connection';
+import { EnvelopePublisher, MessageProperties } from '../envelope-publisher';
+import type { Route } from '../routes';
 
 export interface RawPublish {
   exchange: string;
@@ -26,44 +25,36 @@ export interface RawPublish {
  * reason there), not validated twice.
  */
 @Injectable()
-export class RabbitPublisher extends MessagePublisher {
+export class RabbitPublisher extends EnvelopePublisher {
   /** Message ids the broker returned as unroutable (basic.return arrives before the ack). */
   private readonly returned = new Map<string, string>();
   private returnListenerAdded = false;
-  private readonly source: string;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly broker: BrokerConnection,
-    private readonly topology: Topology,
-    private readonly metrics: MetricsService,
+    topology: Topology,
+    metrics: MetricsService,
   ) {
-    super();
-    this.source = config.roles.join(',');
+    super(config, topology, metrics);
   }
 
-  async publish<T extends MessageType>(
-    type: T,
-    payload: PayloadOf<T>,
-    options: PublishOptions = {},
-  ): Promise<Envelope<PayloadOf<T>>> {
-    const envelope = newEnvelope(type, payload, this.source, options.correlationId);
-    const route = routeFor(this.topology, type, payload, { workerId: options.workerId });
-    await this.publishRaw({
+  protected send(
+    route: Route,
+    content: Buffer,
+    properties: MessageProperties,
+    expirationMs: number | undefined,
+  ): Promise<void> {
+    return this.publishRaw({
       exchange: route.exchange,
       routingKey: route.routingKey,
       mandatory: route.mandatory,
-      content: Buffer.from(JSON.stringify(envelope)),
+      content,
       properties: {
-        messageId: envelope.message_id,
-        correlationId: envelope.correlation_id,
-        type,
-        timestamp: Math.floor(Date.now() / 1000),
-        ...(options.expirationMs !== undefined ? { expiration: String(options.expirationMs) } : {}),
+        ...properties,
+        ...(expirationMs !== undefined ? { expiration: String(expirationMs) } : {}),
       },
     });
-    this.metrics.published.inc({ exchange: route.exchange, type });
-    return envelope;
   }
 
   /** The one path every message leaves this process by (also retries, dead letters, replays). */
