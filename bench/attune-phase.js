@@ -18,7 +18,7 @@ const { summarize } = require('./stats');
 /** An idle backend flushes its statistics within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL). */
 const PG_STATS_SETTLE_MS = 11_000;
 
-/** @typedef {{ name: string, roles: string, env?: Record<string, string> }} ProcessSpec */
+/** @typedef {{ name: string, roles: string, env?: Record<string, string>, embedded?: boolean }} ProcessSpec */
 
 /** Messages through PostgreSQL instead of RabbitMQ (MQ_TRANSPORT=postgres). */
 const ON_POSTGRES = { MQ_TRANSPORT: 'postgres' };
@@ -44,6 +44,11 @@ const TOPOLOGIES = {
   ],
   /** @type {ProcessSpec[]} */
   pgAllinone: [{ name: 'all-in-one', roles: 'all', env: ON_POSTGRES }],
+  /** @type {ProcessSpec[]} */
+  /** Nothing configured: its own PostgreSQL, which carries the messages too. @type {ProcessSpec[]} */
+  embedded: [
+    { name: 'all-in-one', roles: 'all', env: { MQ_TRANSPORT: '', AMQP_URL: '' }, embedded: true },
+  ],
   /** @type {ProcessSpec[]} */
   pgSplit: [
     { name: 'api', roles: 'api', env: ON_POSTGRES },
@@ -146,9 +151,17 @@ async function runAttunePhase(config, run) {
     const ownQueries = state.polls - pollsBefore + 2; // the polls, the latency query, one read
     rss.sample();
     await db.end().catch(() => {});
+    // After the processes exited, so their backends have flushed their counters; an embedded
+    // PostgreSQL stops with its process, so it is read before.
+    const embedded = topology.some((spec) => spec.embedded);
+    const pgAfter = embedded ? await readPgActivity(database.url) : undefined;
     await Promise.all(children.map((child) => child.stop()));
-    // After the processes exited, so their backends have flushed their counters.
-    const pgWork = perExecution(pgBefore, await readPgActivity(database.url), inWindow, ownQueries);
+    const pgWork = perExecution(
+      pgBefore,
+      pgAfter ?? (await readPgActivity(database.url)),
+      inWindow,
+      ownQueries,
+    );
     const profiles = run.profileDir ? findProfiles(run.profileDir, children) : [];
 
     return {

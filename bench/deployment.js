@@ -4,7 +4,8 @@
 // and a rule, and clients for the API and the database. close() stops and removes everything.
 
 const { randomBytes } = require('node:crypto');
-const { mkdirSync } = require('node:fs');
+const { chmodSync, mkdirSync, mkdtempSync, rmSync } = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { Client } = require('pg');
@@ -26,7 +27,7 @@ const TRIGGER = 'bench.tick';
  */
 const BENCH_SETTINGS = { LOG_LEVEL: 'warn' };
 
-/** @typedef {{ name: string, roles: string }} ProcessSpec */
+/** @typedef {{ name: string, roles: string, env?: Record<string, string>, embedded?: boolean }} ProcessSpec */
 
 /**
  * @param {import('./config').BenchConfig} config
@@ -38,23 +39,36 @@ const BENCH_SETTINGS = { LOG_LEVEL: 'warn' };
  */
 async function startDeployment(config, options) {
   const { label, topology, logDir, cleanup, rss } = options;
-  const database = await createDatabase(config.pgAdminUrl);
-  const dropDb = cleanup.add(`drop database ${database.name}`, () =>
-    dropDatabase(config.pgAdminUrl, database.name),
-  );
+  // Embedded: no DATABASE_URL; the process starts a PostgreSQL of its own in a data directory
+  // of the run's, whose URL is known once it is up.
+  const embeddedDir = topology[0].embedded
+    ? mkdtempSync(path.join(os.tmpdir(), 'attune-bench-'))
+    : undefined;
+  if (embeddedDir) chmodSync(embeddedDir, 0o755); // PostgreSQL runs as its own user
+  const database = embeddedDir
+    ? { name: 'attune', url: '' }
+    : await createDatabase(config.pgAdminUrl);
+  const dropDb = embeddedDir
+    ? cleanup.add(`remove ${embeddedDir}`, async () =>
+        rmSync(embeddedDir, { recursive: true, force: true }),
+      )
+    : cleanup.add(`drop database ${database.name}`, () =>
+        dropDatabase(config.pgAdminUrl, database.name),
+      );
   const prefix = `attune-bench-${randomId()}`;
   const adminKey = `atn_${randomBytes(32).toString('base64url')}`;
   const dropQueues = cleanup.add(`delete queues and exchanges ${prefix}.*`, () =>
     deleteBrokerObjects(config.amqpUrl, prefix, { exchanges: attuneExchanges(prefix) }),
   );
-  const db = new Client({ connectionString: database.url });
+  /** @type {Client | undefined} */
+  let db;
   /** @type {import('./processes').BenchChild[]} */
   let children = [];
   /** @type {HttpClient | undefined} */
   let http;
   const close = async () => {
     http?.close();
-    await db.end().catch(() => {});
+    await db?.end().catch(() => {});
     await Promise.all(children.map((child) => child.stop()));
     await dropQueues();
     await dropDb();
@@ -77,6 +91,7 @@ async function startDeployment(config, options) {
         profileDir: spec.roles === 'all' ? options.profileDir : undefined,
         env: {
           DATABASE_URL: database.url,
+          ...(embeddedDir ? { ATTUNE_DATA_DIR: embeddedDir } : {}),
           AMQP_URL: config.amqpUrl,
           MQ_PREFIX: prefix,
           ...BENCH_SETTINGS,
@@ -96,6 +111,13 @@ async function startDeployment(config, options) {
     http = new HttpClient(`http://127.0.0.1:${api.port}`, options.httpSockets, {
       authorization: `Bearer ${adminKey}`,
     });
+    if (embeddedDir) {
+      const { EmbeddedPostgres } = require(
+        path.join(__dirname, '..', 'dist', 'database', 'embedded-postgres.js'),
+      );
+      database.url = EmbeddedPostgres.urlOfRunning(embeddedDir);
+    }
+    db = new Client({ connectionString: database.url });
     await db.connect();
     const workers = topology.filter((s) => ['all', 'worker'].includes(s.roles)).length;
     await setUp(http, db, workers, options.rule);

@@ -172,6 +172,11 @@ async function main() {
       ),
     );
   }
+  if (config.only.has('embedded')) {
+    await phase('attune all-in-one, embedded (nothing configured)', () =>
+      attune('embedded', TOPOLOGIES.embedded, config.n, null),
+    );
+  }
   if (config.only.has('hop')) {
     await phase('one hop, PostgreSQL transport vs RabbitMQ', async () => ({
       kind: 'hop',
