@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { timeBound } from '../common/time-bound';
 import { DatabaseService } from '../database/database.service';
 
 const PING_TIMEOUT_MS = 2000;
@@ -16,15 +17,7 @@ export class DatabaseHealthIndicator {
     const reason = this.database.notReadyReason;
     if (reason) return session.down({ message: reason });
     try {
-      await Promise.race([
-        this.database.ping(),
-        new Promise((_, reject) =>
-          setTimeout(
-            () => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)),
-            PING_TIMEOUT_MS,
-          ).unref(),
-        ),
-      ]);
+      await timeBound(this.database.ping(), PING_TIMEOUT_MS);
       return session.up();
     } catch (error) {
       return session.down({ message: `PostgreSQL: ${(error as Error).message}` });

@@ -65,6 +65,21 @@ export const CONSUMERS = {
   },
 } satisfies Record<string, ConsumerComponent>;
 
+/**
+ * Messages a consumer of `component` may hold at once. The worker's deliveries are acked once
+ * claimed, so its prefetch bounds claims in flight, not executions running (the executors' slot
+ * count does that): at least MQ_PREFETCH, so pure built-ins, which hold no slot, are not
+ * throttled to the capacity.
+ */
+export function prefetchOf(
+  component: ConsumerComponent,
+  config: { worker: { capacity: number }; messaging: { prefetch: number } },
+): number {
+  return component.channel === CONSUMERS.workerExecutions.channel
+    ? Math.max(config.worker.capacity, config.messaging.prefetch)
+    : config.messaging.prefetch;
+}
+
 /** What a process needs of messaging, from the role table (src/roles/role-table.ts). */
 export interface MessagingNeeds {
   /** The consumer components this process runs. */

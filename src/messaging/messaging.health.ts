@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { timeBound } from '../common/time-bound';
 import { TopologyAdmin, TransportConnection } from './messaging.port';
 import { AttuneTransportServer } from './transport.server';
 
 /** A readiness check answers within this, whatever the transport is doing. */
 const CHECK_TIMEOUT_MS = 3000;
-
-function timeBound<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Readiness of the messaging side: the connection, the declared topology and every consumer. */
 @Injectable()

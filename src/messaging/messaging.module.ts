@@ -43,8 +43,7 @@ class MessagingStarter implements OnModuleInit {
   constructor(private readonly connection: TransportConnection) {}
 
   async onModuleInit(): Promise<void> {
-    if (this.connection instanceof BrokerConnection) await this.connection.start();
-    if (this.connection instanceof PgConnection) this.connection.start();
+    await this.connection.start();
   }
 }
 

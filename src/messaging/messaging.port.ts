@@ -92,6 +92,8 @@ export abstract class TransportConnection {
   abstract readonly address: string;
   abstract get isConnected(): boolean;
   abstract get notConnectedReason(): string | undefined;
+  /** Starts connecting in the background (returns without waiting for the connection). */
+  abstract start(): Promise<void> | void;
   /** Runs `listener` after every (re)connect, and now if already connected. */
   abstract onConnect(listener: () => void): void;
   abstract whenConnected(): Promise<void>;

@@ -194,6 +194,9 @@ export class Topology {
   }
 }
 
+/** Whether `name` is a rung of a retry ladder (`<queue>.retry.<n>`, see retryQueueName). */
+export const isRetryQueue = (name: string) => /\.retry\.\d+$/.test(name);
+
 export const ROUTING_KEYS = {
   executionRequested: 'execution.requested',
   executionStatus: 'execution.status',

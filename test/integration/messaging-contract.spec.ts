@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
 import { PgPublisher } from '../../src/messaging/postgres/pg-publisher';
@@ -9,11 +6,9 @@ import { TestDatabase } from '../support/database';
 import { TEST_TRANSPORT, transportEnv } from '../support/env';
 import { startMessagingHarness } from '../support/messaging-harness';
 import { deleteTopology, uniquePrefix, withChannel } from '../support/rabbit';
+import { attuneCli } from '../support/cli';
 import { waitFor } from '../support/wait-for';
 import { attemptsOf, failuresLeft, Probe, probe, probeEvent } from '../support/probe-consumer';
-
-const run = promisify(execFile);
-const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
 
 // What every transport promises, on the real servers: this suite runs on RabbitMQ (the
 // `integration` project) and on PostgreSQL (`on-postgres`, TEST_TRANSPORT=postgres). What only
@@ -27,24 +22,17 @@ describe(`the messaging contract on ${TEST_TRANSPORT}`, () => {
   let publisher: MessagePublisher;
   const queue = `${prefix}.probe.queue`;
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout } = await run(process.execPath, [CLI, ...args], {
-        env: {
-          ...process.env,
-          ...transportEnv(),
-          DATABASE_URL: db.url,
-          MQ_PREFIX: prefix,
-          ROLES: 'executor',
-          RETRY_BACKOFF_MS: '200,400',
-        },
-      });
-      return { code: 0, stdout };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout + e.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    attuneCli(
+      {
+        ...transportEnv(),
+        DATABASE_URL: db.url,
+        MQ_PREFIX: prefix,
+        ROLES: 'executor',
+        RETRY_BACKOFF_MS: '200,400',
+      },
+      ...args,
+    );
 
   const harness = async (instanceId: string) => {
     const started = await startMessagingHarness({

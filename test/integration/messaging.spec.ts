@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Controller, INestApplication } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import type { PayloadOf } from '../../src/domain/messages';
@@ -26,10 +23,8 @@ import {
 } from '../support/rabbit';
 import { TcpProxy } from '../support/tcp-proxy';
 import { transportEnv } from '../support/env';
+import { attuneCli } from '../support/cli';
 import { waitFor } from '../support/wait-for';
-
-const run = promisify(execFile);
-const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
 
 /** Two probe components, each on its own queue, bound to their own event keys. */
 const probeA: ConsumerComponent = {
@@ -113,24 +108,17 @@ describe('messaging on the real broker', () => {
   let url: string;
   let publisher: MessagePublisher;
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout } = await run(process.execPath, [CLI, ...args], {
-        env: {
-          ...process.env,
-          ...transportEnv(),
-          DATABASE_URL: db.url,
-          MQ_PREFIX: prefix,
-          ROLES: 'executor',
-          RETRY_BACKOFF_MS: '200,400',
-        },
-      });
-      return { code: 0, stdout };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout + e.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    attuneCli(
+      {
+        ...transportEnv(),
+        DATABASE_URL: db.url,
+        MQ_PREFIX: prefix,
+        ROLES: 'executor',
+        RETRY_BACKOFF_MS: '200,400',
+      },
+      ...args,
+    );
 
   beforeAll(async () => {
     await db.create();
@@ -195,15 +183,11 @@ describe('messaging on the real broker', () => {
       channel.assertQueue(queue, { durable: true, arguments: { 'x-message-ttl': 5000 } }),
     );
     try {
-      const verify = await run(process.execPath, [CLI, 'topology', 'verify'], {
-        env: {
-          ...process.env,
-          ...transportEnv(),
-          DATABASE_URL: db.url,
-          MQ_PREFIX: otherPrefix,
-          ROLES: 'executor',
-        },
-      }).catch((e: { code: number; stdout: string }) => e);
+      const verify = await attuneCli(
+        { ...transportEnv(), DATABASE_URL: db.url, MQ_PREFIX: otherPrefix, ROLES: 'executor' },
+        'topology',
+        'verify',
+      );
       expect((verify as { code?: number }).code).toBe(1);
       expect(verify.stdout).toContain(
         `queue '${queue}' already exists with x-message-ttl=5000 but Attune declares x-message-ttl=(none)`,

@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import type { PayloadOf } from '../../src/domain/messages';
 import { DeadLetterAdmin, MessagePublisher } from '../../src/messaging/messaging.port';
@@ -9,11 +6,10 @@ import { Topology } from '../../src/messaging/topology';
 import { TestDatabase } from '../support/database';
 import { startMessagingHarness } from '../support/messaging-harness';
 import { uniquePrefix } from '../support/rabbit';
+import { attuneCli } from '../support/cli';
 import { waitFor } from '../support/wait-for';
 import { attemptsOf, Probe, probe, probeEvent } from '../support/probe-consumer';
 
-const run = promisify(execFile);
-const CLI = join(__dirname, '..', '..', 'bin', 'attune.js');
 const ON_POSTGRES = { MQ_TRANSPORT: 'postgres' };
 
 // What only the PostgreSQL transport has (MQ_TRANSPORT=postgres, against a real PostgreSQL): the
@@ -27,24 +23,17 @@ describe('messaging on the PostgreSQL transport', () => {
   let publisher: MessagePublisher;
   const queue = `${prefix}.probe.queue`;
 
-  const cli = async (...args: string[]) => {
-    try {
-      const { stdout } = await run(process.execPath, [CLI, ...args], {
-        env: {
-          ...process.env,
-          ...ON_POSTGRES,
-          DATABASE_URL: db.url,
-          MQ_PREFIX: prefix,
-          ROLES: 'executor',
-          RETRY_BACKOFF_MS: '200,400',
-        },
-      });
-      return { code: 0, stdout };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout + e.stderr };
-    }
-  };
+  const cli = (...args: string[]) =>
+    attuneCli(
+      {
+        ...ON_POSTGRES,
+        DATABASE_URL: db.url,
+        MQ_PREFIX: prefix,
+        ROLES: 'executor',
+        RETRY_BACKOFF_MS: '200,400',
+      },
+      ...args,
+    );
 
   const harness = async (instanceId: string) => {
     const started = await startMessagingHarness({

@@ -1,6 +1,7 @@
 import type { ConsumerComponent } from '../consumer-components';
 import { componentKey } from '../consumer-components';
-import type { ConsumerStatus } from '../messaging.port';
+import type { ConsumerStatus, TransportConnection } from '../messaging.port';
+import type { DeclaredTopology } from '../declared-topology';
 import type { ConsumerQueues } from '../topology';
 import type { HandlerRegistry } from './handler-registry';
 
@@ -51,4 +52,28 @@ export abstract class ConsumerDriver {
   abstract noteActivity(running: RunningConsumer): void;
   /** Called every couple of seconds: bring back what the transport took away. */
   abstract watch(): Promise<void>;
+}
+
+/**
+ * What every driver does before it consumes: name the consumer `<key>.<instance>`, wait for the
+ * transport, declare its queues, and refuse a main queue declared otherwise (consuming one with
+ * another dead-letter route, say, could lose messages). False when it must not consume.
+ */
+export async function declareConsumerQueues(
+  running: RunningConsumer,
+  instance: string,
+  topologyAdmin: DeclaredTopology,
+  connection: TransportConnection,
+): Promise<boolean> {
+  running.queues = running.component.queues(topologyAdmin.topology, instance);
+  running.tag = `${running.key}.${instance}`;
+  const { main, retries, deadLetter } = running.queues;
+  await connection.whenConnected();
+  running.state = 'starting';
+  const report = await topologyAdmin.require([main, ...retries, deadLetter]);
+  const conflict = report.conflicts.find((c) => c.name === main.name);
+  if (!conflict) return true;
+  running.state = 'conflict';
+  running.problem = conflict.message;
+  return false;
 }

@@ -1,3 +1,4 @@
+import { isRetryQueue } from '../topology';
 import type { DeadLetterReason } from './delivery-decoder';
 
 /** Message headers as both transports carry them (AMQP headers; a JSON object in PostgreSQL). */
@@ -47,7 +48,7 @@ export function originalDeath(
   headers: Headers | undefined,
 ): { reason?: string; queue?: string } | undefined {
   const deaths = headers?.['x-death'] as Array<{ reason?: string; queue?: string }> | undefined;
-  return deaths?.find((death) => !/\.retry\.\d+$/.test(death.queue ?? ''));
+  return deaths?.find((death) => !isRetryQueue(death.queue ?? ''));
 }
 
 /** Why a delivered message was dead-lettered, if it was, and from which queue. */

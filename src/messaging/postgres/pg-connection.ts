@@ -38,6 +38,8 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
   private readonly listener: PgListener;
   private readonly wakers = new Map<string, Set<() => void>>();
   private readonly connectListeners: Array<() => void> = [];
+  /** Callers of whenConnected() still waiting; each is called once. */
+  private waiters: Array<() => void> = [];
   private started = false;
   /** The message tables exist (the migrations ran; the app runs them at start). */
   private schemaReady = false;
@@ -106,6 +108,9 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
     if (!this.isConnected) return;
     this.logger.log(`listening for messages in PostgreSQL at ${this.address}`);
     for (const listener of this.connectListeners) listener();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   onConnect(listener: () => void): void {
@@ -116,7 +121,7 @@ export class PgConnection extends TransportConnection implements OnApplicationSh
   whenConnected(): Promise<void> {
     this.start();
     if (this.isConnected) return Promise.resolve();
-    return new Promise((resolve) => this.connectListeners.push(() => resolve()));
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /** Calls `waker` whenever a message is published to `queue`; returns how to stop. */

@@ -3,8 +3,12 @@ import { TickBatcher } from '../../common/tick-batcher';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { MetricsService } from '../../metrics/metrics.service';
-import { CONSUMERS } from '../consumer-components';
-import { ConsumerDriver, RunningConsumer } from '../consumer-runtime/consumer-driver';
+import { prefetchOf } from '../consumer-components';
+import {
+  ConsumerDriver,
+  declareConsumerQueues,
+  RunningConsumer,
+} from '../consumer-runtime/consumer-driver';
 import { DeadLetterReason, decodeDelivery } from '../consumer-runtime/delivery-decoder';
 import {
   deadLetterHeaders,
@@ -87,24 +91,16 @@ export class PgConsumers extends ConsumerDriver {
   }
 
   async start(running: RunningConsumer, instance: string, handlers: HandlerRegistry) {
-    const { component } = running;
-    running.queues = component.queues(this.topologyAdmin.topology, instance);
-    running.tag = `${running.key}.${instance}`;
-    const { main, retries, deadLetter } = running.queues;
-    await this.connection.whenConnected();
-    running.state = 'starting';
-    const report = await this.topologyAdmin.require([main, ...retries, deadLetter]);
-    const conflict = report.conflicts.find((c) => c.name === main.name);
-    if (conflict) {
-      running.state = 'conflict';
-      running.problem = conflict.message;
+    if (!(await declareConsumerQueues(running, instance, this.topologyAdmin, this.connection))) {
       return;
     }
-    const prefetch =
-      component.channel === CONSUMERS.workerExecutions.channel
-        ? Math.max(this.config.worker.capacity, this.config.messaging.prefetch)
-        : this.config.messaging.prefetch;
-    const reader = new QueueReader(this, running, handlers, prefetch);
+    const main = running.queues!.main;
+    const reader = new QueueReader(
+      this,
+      running,
+      handlers,
+      prefetchOf(running.component, this.config),
+    );
     this.readers.set(running, reader);
     this.maintenance.keepAlive(main.name);
     reader.start();

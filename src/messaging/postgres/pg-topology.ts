@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TopologyDeclarer, TopologyParts } from '../declared-topology';
-import { ExchangeSpec, QueueSpec } from '../topology';
+// RabbitMQ's retry queues are not declared here: on PostgreSQL a retried message waits in its
+// own queue instead.
+import { ExchangeSpec, isRetryQueue, QueueSpec } from '../topology';
 import { conflictOf, emptyReport, TopologyReport } from '../topology-report';
 import { PgConnection } from './pg-connection';
-
-/** RabbitMQ's retry queues: on PostgreSQL a retried message waits in its own queue instead. */
-export const isRetryQueue = (name: string) => /\.retry\.\d+$/.test(name);
 
 interface QueueRow {
   name: string;

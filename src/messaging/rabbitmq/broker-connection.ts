@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { AppConfig, redactUrl } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { CONSUMERS } from '../consumer-components';
+import { CONSUMERS, prefetchOf } from '../consumer-components';
 import { TransportConnection } from '../messaging.port';
 import { coalesceAmqpFrames } from './coalesce-frames';
 
@@ -28,11 +28,9 @@ export class BrokerConnection extends TransportConnection implements OnApplicati
     this.address = redactUrl(config.messaging.url);
     const channels: Record<string, { prefetchCount: number }> = {};
     if (config.roles.includes('worker')) {
-      // The worker's own channel. A delivery is acked once claimed, so the prefetch bounds claims
-      // in flight, not executions running (the executors' slot count does that): at least
-      // MQ_PREFETCH, so pure built-ins, which hold no slot, are not throttled to the capacity.
+      // The worker's own channel, with its own prefetch.
       channels[CONSUMERS.workerExecutions.channel] = {
-        prefetchCount: Math.max(config.worker.capacity, config.messaging.prefetch),
+        prefetchCount: prefetchOf(CONSUMERS.workerExecutions, config),
       };
     }
     this.amqp = new AmqpConnection({

@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { ConsumerDriver, RunningConsumer } from '../consumer-runtime/consumer-driver';
+import {
+  ConsumerDriver,
+  declareConsumerQueues,
+  RunningConsumer,
+} from '../consumer-runtime/consumer-driver';
 import { decodeDelivery } from '../consumer-runtime/delivery-decoder';
 import { deathOf } from '../consumer-runtime/failure-headers';
 import { HandlerRegistry } from '../consumer-runtime/handler-registry';
@@ -41,21 +45,9 @@ export class RabbitConsumers extends ConsumerDriver {
     handlers: HandlerRegistry,
   ): Promise<void> {
     const { component } = running;
-    running.queues = component.queues(this.topologyAdmin.topology, instance);
-    running.tag = `${running.key}.${instance}`;
-    const { main, retries, deadLetter } = running.queues;
     this.started.add(running);
-
-    await this.broker.whenConnected();
-    running.state = 'starting';
-    const report = await this.topologyAdmin.require([main, ...retries, deadLetter]);
-    const conflict = report.conflicts.find((c) => c.name === main.name);
-    if (conflict) {
-      // Consuming a queue declared differently (another DLX, say) could lose messages.
-      running.state = 'conflict';
-      running.problem = conflict.message;
-      return;
-    }
+    if (!(await declareConsumerQueues(running, instance, this.topologyAdmin, this.broker))) return;
+    const { main } = running.queues!;
 
     await this.broker.amqp.createSubscriber(
       (_content: Buffer | undefined, msg?: ConsumeMessage) =>
