@@ -1,14 +1,16 @@
 import { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
+import { DatabaseService } from './database/database.service';
+import { ApiExceptionFilter } from './http/api-exception.filter';
 import { AttuneExpressAdapter } from './http/express-adapter';
 import { AttuneWsAdapter } from './http/ws-adapter';
 import { WebSocketAuthenticator } from './roles/notifier/websocket-authenticator';
 import { connectMessageConsumers } from './messaging/messaging.module';
-import { setupOpenApi } from './roles/api/openapi';
+import { servesOpenApi, setupOpenApi } from './http/openapi';
 
 /** Builds and starts the app for `config` (main.ts and the tests both boot through here). */
 export async function startApp(config: AppConfig): Promise<INestApplication> {
@@ -23,8 +25,9 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   app.set('etag', false);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.useGlobalFilters(new ApiExceptionFilter(app.get(DatabaseService), app.get(HttpAdapterHost)));
   connectMessageConsumers(app);
-  if (config.roles.includes('api')) setupOpenApi(app);
+  if (servesOpenApi(config.roles)) setupOpenApi(app);
   // The notifier's gateway serves /ws on the HTTP port through `ws` (no socket.io), and checks
   // keys and Origin before the upgrade.
   if (config.roles.includes('notifier')) {

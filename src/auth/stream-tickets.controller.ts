@@ -25,9 +25,13 @@ export class StreamTicket {
 export class StreamTicketsController {
   constructor(private readonly tickets: StreamTicketStore) {}
 
+  @ApiOperation({
+    summary: 'Get a stream ticket',
+    description:
+      'A single-use ticket valid for 60 s that opens /ws or the SSE stream where a header cannot be sent (a browser).',
+  })
   @Post()
   @Requires('executions:read')
-  @ApiOperation({ summary: 'A single-use ticket for /ws or /api/v1/stream' })
   @ApiCreatedResponse({ type: StreamTicket })
   async create(@Caller() caller: Principal): Promise<StreamTicket> {
     const ticket = randomBytes(32).toString('base64url');

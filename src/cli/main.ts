@@ -5,7 +5,9 @@ import { loadEnvFile } from '../config/env-file';
 import { generateSecretKey, runAccessCommand } from './access-commands';
 import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
+import { runApiCommand } from './api-commands';
 import { runMessagingCommand } from './messaging-commands';
+import { openApiDocumentOfEveryRole } from './openapi-command';
 
 const USAGE = `usage: attune <command>
   topology apply            declare every exchange and queue (ROLES picks which; default all)
@@ -20,7 +22,16 @@ const USAGE = `usage: attune <command>
   secrets generate-key      print a new random key for ATTUNE_SECRET_KEY
   secrets rotate-key        re-seal every secret under ATTUNE_SECRET_KEY, opening old values with
                             the keys in ATTUNE_SECRET_KEY_PREVIOUS
-Configuration comes from the same environment variables (and .env) as the app (DATABASE_URL,
+  openapi document          print the OpenAPI document of every role (needs no server)
+  executions run <action> [name=value ...] [--wait]
+                            run an action (a value that parses as JSON is JSON); --wait prints
+                            the finished execution and exits 1 unless it succeeded
+  executions get <id>       show an execution
+  inquiries respond <id> <JSON answer>
+                            answer an inquiry
+executions and inquiries talk to a running instance's HTTP API: ATTUNE_URL (default
+http://127.0.0.1:$PORT) with the key in ATTUNE_API_KEY (or ATTUNE_ADMIN_KEY).
+Other commands take configuration from the same environment variables (and .env) as the app (DATABASE_URL,
 AMQP_URL, MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values. Without DATABASE_URL, keys and
 secrets use the embedded database in ATTUNE_DATA_DIR (the running app's, or one started for the
 command).`;
@@ -36,6 +47,10 @@ const COMMANDS = [
   'keys revoke',
   'secrets generate-key',
   'secrets rotate-key',
+  'openapi document',
+  'executions run',
+  'executions get',
+  'inquiries respond',
 ];
 
 export async function main(argv: string[]): Promise<void> {
@@ -49,6 +64,12 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (group === 'secrets' && command === 'generate-key') {
       exitCode = generateSecretKey(out);
+    } else if (group === 'executions' || group === 'inquiries') {
+      loadEnvFile();
+      exitCode = await runApiCommand(process.env, argv, out);
+    } else if (group === 'openapi') {
+      out(JSON.stringify(await openApiDocumentOfEveryRole(), null, 2));
+      exitCode = 0;
     } else {
       const config = configFromEnvironment();
       // On the PostgreSQL transport the queues are in the database too.

@@ -26,6 +26,10 @@ export class ApiErrorBody {
   @ApiProperty({ example: 400 }) statusCode!: number;
   @ApiProperty({ example: 'Bad Request' }) error!: string;
   @ApiProperty({ example: 'ref must look like pack.name' }) message!: string;
-  @ApiPropertyOptional({ type: [String], description: 'Each problem, for a 400' })
-  problems?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Each problem found, when a 400 has several to fix',
+    example: ['ref must look like pack.name'],
+  })
+  details?: string[];
 }

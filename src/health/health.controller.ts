@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators';
 import { MessagingHealthIndicator } from '../messaging/messaging.health';
@@ -19,6 +19,10 @@ export class HealthController {
    * The process is alive. No dependency is checked (a broker outage must not restart it); only
    * a consumer that cannot start while the broker is up, for CONSUMER_START_TIMEOUT_MS, fails it.
    */
+  @ApiOperation({
+    summary: 'Liveness',
+    description: 'The process is up.',
+  })
   @Get('live')
   @HealthCheck()
   live() {
@@ -26,6 +30,11 @@ export class HealthController {
   }
 
   /** Ready for work: database, broker, declared topology and every consumer this process runs. */
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      'The database, the broker and every queue and consumer this process needs are there.',
+  })
   @Get('ready')
   @HealthCheck()
   ready() {

@@ -1,5 +1,5 @@
-/** OpenAPI for "any JSON value" (for `unknown` the decorators would otherwise say object). */
-export const ANY_JSON = {
+/** OpenAPI for "any JSON value but null" (for `unknown` the decorators would otherwise say object). */
+export const ANY_JSON_VALUE = {
   oneOf: [
     { type: 'object', additionalProperties: true },
     { type: 'array', items: {} },
@@ -7,5 +7,15 @@ export const ANY_JSON = {
     { type: 'number' },
     { type: 'boolean' },
   ],
-  nullable: true,
+};
+
+/**
+ * Any JSON value, null included. OpenAPI 3.0 puts `nullable` beside a `type`, so null is allowed
+ * by one branch only (and `oneOf` still matches exactly one).
+ */
+export const ANY_JSON = {
+  oneOf: [
+    { type: 'object', additionalProperties: true, nullable: true },
+    ...ANY_JSON_VALUE.oneOf.slice(1),
+  ],
 };

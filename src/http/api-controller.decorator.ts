@@ -1,14 +1,14 @@
-import { applyDecorators, Controller, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { applyDecorators, Controller, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorBody } from '../common/errors';
-import { ApiExceptionFilter } from './api-exception.filter';
 import { JsonBodyGuard } from './json-body.guard';
 import { API_VALIDATION_PIPE } from './validation.pipe';
 
 export const API_PREFIX = 'api/v1';
 
 /**
- * A controller under /api/v1 with the API's validation and error mapping (its correlation scope
+ * A controller under /api/v1 with the API's validation (errors are mapped app-wide by
+ * ApiExceptionFilter; its correlation scope
  * comes from CorrelationMiddleware, applied in ApiModule).
  * Applied per controller rather than app-wide: the same app also runs message handlers.
  */
@@ -17,7 +17,6 @@ export function ApiController(path: string, tag: string): ClassDecorator {
     Controller(`${API_PREFIX}/${path}`),
     ApiTags(tag),
     UsePipes(API_VALIDATION_PIPE),
-    UseFilters(ApiExceptionFilter),
     UseGuards(JsonBodyGuard),
     ApiBadRequestResponse({
       type: ApiErrorBody,

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { BaseWsExceptionFilter } from '@nestjs/websockets';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { DatabaseService } from '../database/database.service';
 import {
@@ -16,7 +17,8 @@ import {
 interface ErrorAnswer {
   status: number;
   message: string;
-  problems?: string[];
+  /** Each problem found, when there are several to fix (a 400). */
+  details?: string[];
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -32,12 +34,15 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /**
- * The one place API errors become HTTP answers: 4xx with a message for anything the caller can
- * fix, 503 when a dependency is away, and 500 (logged) only for our own bugs.
+ * The one place HTTP errors become answers, in one shape `{ statusCode, error, message, details? }`:
+ * 4xx with a message for anything the caller can fix, 503 when a dependency is away, and 500
+ * (logged) only for our own bugs. Global (startApp), so body-parser errors, unknown routes and the
+ * notifier's and health routes answer in the same shape; message handlers have their own config.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
+  private readonly wsFilter = new BaseWsExceptionFilter();
 
   constructor(
     private readonly db: DatabaseService,
@@ -45,6 +50,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    // A WebSocket connection's errors are the gateway's to answer (it closes the socket).
+    if (host.getType() !== 'http') {
+      this.wsFilter.catch(exception, host);
+      return;
+    }
     const http = this.adapter.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
     const answer = this.answerFor(exception);
@@ -59,7 +69,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       statusCode: answer.status,
       error: STATUS_TEXT[answer.status] ?? httpText(exception, answer.status),
       message: answer.message,
-      ...(answer.problems ? { problems: answer.problems } : {}),
+      ...(answer.details ? { details: answer.details } : {}),
     };
     http.reply(response, body, answer.status);
   }
@@ -68,7 +78,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof HttpException) return fromHttpException(exception);
     if (exception instanceof UnknownActionError) return { status: 404, message: exception.message };
     if (exception instanceof InvalidParametersError) {
-      return { status: 400, message: exception.message, problems: exception.problems };
+      return { status: 400, message: exception.message, details: exception.problems };
     }
     if (exception instanceof UnknownDeadLetterQueueError) {
       return { status: 404, message: exception.message };
@@ -90,6 +100,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
 function fromHttpException(exception: HttpException): ErrorAnswer {
   const status = exception.getStatus();
+  // body-parser's own words name a token, not the problem.
+  if (exception.cause instanceof SyntaxError) {
+    return {
+      status,
+      message: `the request body is not valid JSON (an object or an array): ${exception.cause.message}`,
+    };
+  }
   const body = exception.getResponse();
   if (typeof body === 'string') return { status, message: body };
   const { message, problems } = body as { message?: unknown; problems?: unknown };
@@ -99,7 +116,7 @@ function fromHttpException(exception: HttpException): ErrorAnswer {
       ? message.map(String)
       : undefined;
   const text = typeof message === 'string' ? message : (list?.join('; ') ?? exception.message);
-  return { status, message: text, ...(list ? { problems: list } : {}) };
+  return { status, message: text, ...(list ? { details: list } : {}) };
 }
 
 /**

@@ -1,13 +1,40 @@
+import type { paths } from '../../src/client/attune-api';
+import { describeError } from '../../src/client/attune-client';
 import { AttuneProcess } from './attune-process';
 import { waitFor } from './wait-for';
 
-/** Small helpers over the HTTP API that the end-to-end suites share. */
-export async function createOk(app: AttuneProcess, path: string, body: unknown): Promise<any> {
-  const response = await app.request('POST', path, body);
+/** Small helpers over the typed client that the end-to-end suites share. */
+
+type Creatable =
+  | '/api/v1/triggers'
+  | '/api/v1/actions'
+  | '/api/v1/rules'
+  | '/api/v1/sensors'
+  | '/api/v1/executions';
+
+export type CreateBody<P extends Creatable> =
+  paths[P]['post']['requestBody']['content']['application/json'];
+
+/** POST that must answer 201; the created resource. */
+export async function createOk<P extends Creatable>(
+  app: AttuneProcess,
+  path: P,
+  body: CreateBody<P>,
+): Promise<any> {
+  // One call site for five paths: the client's overloads need the path's own literal type.
+  const post = app.api.POST as (
+    path: P,
+    init: { body: CreateBody<P> },
+  ) => Promise<{
+    data?: unknown;
+    error?: unknown;
+    response: Response;
+  }>;
+  const { data, error, response } = await post(path, { body });
   if (response.status !== 201) {
-    throw new Error(`POST ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
+    throw new Error(`POST ${path} answered ${describeError(response.status, error)}`);
   }
-  return response.body;
+  return data;
 }
 
 /** A trigger and one enabled rule on it (the rule's parameters may template the event). */
@@ -23,15 +50,16 @@ export async function createTriggerWithRule(
 export async function webhook(
   app: AttuneProcess,
   trigger: string,
-  payload: unknown,
+  payload: Record<string, unknown>,
 ): Promise<string> {
-  const response = await app.request('POST', `/api/v1/webhooks/${trigger}`, payload);
-  if (response.status !== 202) {
-    throw new Error(
-      `webhook ${trigger} answered ${response.status}: ${JSON.stringify(response.body)}`,
-    );
+  const { data, error, response } = await app.api.POST('/api/v1/webhooks/{triggerRef}', {
+    params: { path: { triggerRef: trigger } },
+    body: payload,
+  });
+  if (!data) {
+    throw new Error(`webhook ${trigger} answered ${describeError(response.status, error)}`);
   }
-  return response.body.event_id as string;
+  return data.event_id;
 }
 
 export const TERMINAL = ['succeeded', 'failed', 'timeout', 'canceled', 'abandoned'];
@@ -45,8 +73,10 @@ export async function executionReaches(
 ): Promise<any> {
   return waitFor(
     async () => {
-      const { body } = await app.request('GET', `/api/v1/executions/${id}`);
-      return statuses.includes(body.status) ? body : undefined;
+      const { data } = await app.api.GET('/api/v1/executions/{id}', {
+        params: { path: { id } },
+      });
+      return data && statuses.includes(data.status) ? data : undefined;
     },
     { timeoutMs, description: `execution ${id} to become ${statuses.join(' or ')}` },
   );

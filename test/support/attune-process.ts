@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TEST_ADMIN_KEY, TEST_SECRET_KEY, transportEnv } from './env';
 import { httpRequest } from './http';
+import { typedClient } from './typed-client';
+import type { AttuneClient } from '../../src/client/attune-client';
 import { waitFor } from './wait-for';
 import { metricValue } from './metrics';
 
@@ -33,6 +35,7 @@ export interface AttuneOptions {
 /** The built app (`node dist/main.js`) as a real OS process, as users run it. */
 export class AttuneProcess {
   readonly output: string[] = [];
+  private client?: AttuneClient;
   private exitPromise: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   private constructor(
@@ -82,6 +85,12 @@ export class AttuneProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The typed client with the suites' admin key; answers checked against the document. */
+  get api(): AttuneClient {
+    this.client ??= typedClient(this.url);
+    return this.client;
   }
 
   get pid(): number {

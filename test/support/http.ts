@@ -1,4 +1,5 @@
 import { withAdminKey } from './env';
+import { openApiContract } from './openapi-contract';
 
 /** A parsed JSON answer; tests read fields of it freely and assert on them. */
 export type Json = any;
@@ -20,8 +21,10 @@ export interface HttpOptions {
 }
 
 /**
- * The one way the suites call Attune's HTTP API: the body parsed when it is JSON, and a stream
- * (SSE) answered with its status only, as it never ends.
+ * The one way the suites send hand-made requests to Attune's HTTP API (malformed bodies, odd
+ * headers; well-formed calls go through the typed client): the body parsed when it is JSON, a
+ * stream (SSE) answered with its status only, as it never ends, and every answer checked against
+ * the OpenAPI document.
  */
 export async function httpRequest(
   baseUrl: string,
@@ -41,6 +44,7 @@ export async function httpRequest(
   });
   if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
     controller.abort();
+    openApiContract().check(method, path, response.status, null, undefined);
     return { status: response.status, body: undefined, headers: response.headers };
   }
   const text = await response.text();
@@ -50,5 +54,12 @@ export async function httpRequest(
   } catch {
     // not JSON (metrics, say)
   }
+  openApiContract().check(
+    method,
+    path,
+    response.status,
+    response.headers.get('content-type'),
+    body,
+  );
   return { status: response.status, body, headers: response.headers };
 }

@@ -49,6 +49,11 @@ export class NotificationStreamController {
     private readonly clients: LiveClientRegistry,
   ) {}
 
+  @ApiOperation({
+    summary: 'Follow notifications (SSE)',
+    description:
+      'A Server-Sent Events stream of execution and inquiry notifications, filtered by execution, action and type; resumes after Last-Event-ID. Served by the notifier role.',
+  })
   @Get()
   @Requires('executions:read', { ticket: true })
   @ApiQuery({

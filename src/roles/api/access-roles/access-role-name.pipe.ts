@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { InvalidInputException } from '../../../common/errors';
+import { PathParam } from '../../../http/path-params';
 import { ROLE_NAME_PATTERN } from '../keys/key.dto';
 
 /** A role name in the path: 400 naming the parameter when malformed. */
@@ -14,3 +15,12 @@ export class AccessRoleNamePipe implements PipeTransform<unknown, string> {
     return value;
   }
 }
+
+/** The role name in the path, read and documented by the same pattern. */
+export const RoleNameParam = () =>
+  PathParam(
+    'name',
+    AccessRoleNamePipe,
+    { type: 'string', pattern: ROLE_NAME_PATTERN.source, example: 'deployer' },
+    'The role name',
+  );

@@ -4,6 +4,7 @@ import { ActionsService } from './actions.service';
 
 export class ActionsController extends DefinitionController({
   path: 'actions',
+  noun: 'action',
   service: ActionsService,
   create: CreateActionDto,
   replace: ReplaceActionDto,

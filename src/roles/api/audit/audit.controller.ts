@@ -1,5 +1,5 @@
 import { Get, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AuditStore } from '../../../stores/audit.store';
 import { Requires } from '../../../auth/access.decorators';
 import { iso } from '../../../common/iso';
@@ -11,6 +11,11 @@ import { AuditEntryView, AuditListQueryDto, AuditPage } from './audit.dto';
 export class AuditController {
   constructor(private readonly audit: AuditStore) {}
 
+  @ApiOperation({
+    summary: 'List audit entries',
+    description:
+      'Who changed what and when (definitions, keys, roles, secrets, replays, runs), newest first.',
+  })
   @Get()
   @Requires('audit:read')
   @ApiOkResponse({ type: AuditPage, description: 'Newest first' })

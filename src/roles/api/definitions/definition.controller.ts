@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   Inject,
-  Param,
   Post,
   Put,
   Query,
@@ -17,6 +16,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
@@ -24,7 +24,7 @@ import type { Permission } from '../../../domain/permissions';
 import { ApiController } from '../../../http/api-controller.decorator';
 import { ApiErrorBody } from '../../../common/errors';
 import { Page, PaginationQueryDto } from '../../../http/pagination.dto';
-import { RefPipe } from '../../../http/ref.pipe';
+import { RefParam } from '../../../http/path-params';
 
 /** What a definition resource's service offers (triggers, actions, rules, sensors). */
 export interface DefinitionOperations<View, Create, Replace> {
@@ -39,6 +39,8 @@ export interface DefinitionOperations<View, Create, Replace> {
 export interface DefinitionRoutes<View, Create, Replace> {
   /** URL segment under /api/v1, also the OpenAPI tag and the resource of its permissions. */
   path: 'triggers' | 'actions' | 'rules' | 'sensors';
+  /** One of them, in the words of the document ("trigger"). */
+  noun: string;
   service: Type<DefinitionOperations<View, Create, Replace>>;
   create: Type<Create>;
   replace: Type<Replace>;
@@ -60,6 +62,7 @@ export function DefinitionController<View, Create, Replace>(
 ) {
   const read = `${routes.path}:read` satisfies Permission;
   const write = `${routes.path}:write` satisfies Permission;
+  const noun = routes.noun.charAt(0).toUpperCase() + routes.noun.slice(1);
 
   @ApiController(routes.path, routes.path)
   class DefinitionRoutesController {
@@ -67,6 +70,10 @@ export function DefinitionController<View, Create, Replace>(
       @Inject(routes.service) readonly definitions: DefinitionOperations<View, Create, Replace>,
     ) {}
 
+    @ApiOperation({
+      summary: `List ${routes.path}`,
+      description: `${noun}s the key may read, ordered by ref.`,
+    })
     @Get()
     @Requires(read)
     @ApiOkResponse({ type: routes.page })
@@ -74,14 +81,19 @@ export function DefinitionController<View, Create, Replace>(
       return this.definitions.list(query, caller);
     }
 
+    @ApiOperation({ summary: `Get a ${routes.noun}`, description: `One ${routes.noun} by ref.` })
     @Get(':ref')
     @Requires(read, { ref: { param: 'ref' } })
     @ApiOkResponse({ type: routes.view })
     @ApiNotFoundResponse({ type: ApiErrorBody })
-    get(@Param('ref', RefPipe) ref: string) {
+    get(@RefParam() ref: string) {
       return this.definitions.get(ref);
     }
 
+    @ApiOperation({
+      summary: `Create a ${routes.noun}`,
+      description: `${noun} definitions are validated whole; every problem is listed in a 400.`,
+    })
     @Post()
     @Requires(write, { ref: { body: 'ref' } })
     @ApiCreatedResponse({ type: routes.view })
@@ -95,22 +107,30 @@ export function DefinitionController<View, Create, Replace>(
       return this.definitions.create(dto, caller);
     }
 
+    @ApiOperation({
+      summary: `Replace a ${routes.noun}`,
+      description: `The whole definition is replaced; the ref cannot change.`,
+    })
     @Put(':ref')
     @Requires(write, { ref: { param: 'ref' } })
     @ApiOkResponse({ type: routes.view })
     @ApiNotFoundResponse({ type: ApiErrorBody })
     @ApiConflictResponse({ type: ApiErrorBody, description: 'Core pack is read-only' })
-    replace(@Param('ref', RefPipe) ref: string, @Body() dto: Replace, @Caller() caller: Principal) {
+    replace(@RefParam() ref: string, @Body() dto: Replace, @Caller() caller: Principal) {
       return this.definitions.replace(ref, dto, caller);
     }
 
+    @ApiOperation({
+      summary: `Delete a ${routes.noun}`,
+      description: `Removes the ${routes.noun}. ${routes.removeConflict}.`,
+    })
     @Delete(':ref')
     @Requires(write, { ref: { param: 'ref' } })
     @HttpCode(204)
     @ApiNoContentResponse()
     @ApiNotFoundResponse({ type: ApiErrorBody })
     @ApiConflictResponse({ type: ApiErrorBody, description: routes.removeConflict })
-    async remove(@Param('ref', RefPipe) ref: string, @Caller() caller: Principal): Promise<void> {
+    async remove(@RefParam() ref: string, @Caller() caller: Principal): Promise<void> {
       await this.definitions.remove(ref, caller);
     }
   }

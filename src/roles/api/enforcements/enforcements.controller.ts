@@ -1,5 +1,5 @@
 import { Get, Query } from '@nestjs/common';
-import { ApiOkResponse } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../../../http/api-controller.decorator';
@@ -10,6 +10,10 @@ import { EnforcementsService } from './enforcements.service';
 export class EnforcementsController {
   constructor(private readonly enforcements: EnforcementsService) {}
 
+  @ApiOperation({
+    summary: 'List enforcements',
+    description: 'Each rule that matched an event and the execution it requested, newest first.',
+  })
   @Get()
   @Requires('enforcements:read')
   @ApiOkResponse({ type: EnforcementPage, description: 'Newest first' })

@@ -1,16 +1,17 @@
-import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../../../http/api-controller.decorator';
+import { IdParam } from '../../../http/path-params';
 import { ApiErrorBody } from '../../../common/errors';
-import { UuidPipe } from '../../../http/uuid.pipe';
 import { AdmitsWork } from '../backlog/admits-work.guard';
 import {
   CreateExecutionDto,
@@ -25,6 +26,11 @@ import { ExecutionsService } from './executions.service';
 export class ExecutionsController {
   constructor(private readonly executions: ExecutionsService) {}
 
+  @ApiOperation({
+    summary: 'Run an action',
+    description:
+      'Stores an execution of the action with these parameters (checked against its parameters_schema); it starts as soon as a worker has room.',
+  })
   @Post()
   @AdmitsWork()
   @Requires('executions:run', { ref: { body: 'action' } })
@@ -37,6 +43,10 @@ export class ExecutionsController {
     return this.executions.create(dto, caller);
   }
 
+  @ApiOperation({
+    summary: 'List executions',
+    description: 'Executions newest first, filtered by status and action.',
+  })
   @Get()
   @Requires('executions:read')
   @ApiOkResponse({ type: ExecutionPage, description: 'Newest first' })
@@ -44,14 +54,22 @@ export class ExecutionsController {
     return this.executions.list(query, caller);
   }
 
+  @ApiOperation({
+    summary: 'Get an execution',
+    description: 'Its status, parameters (secrets masked), result and timestamps.',
+  })
   @Get(':id')
   @Requires('executions:read')
   @ApiOkResponse({ type: ExecutionView })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  get(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+  get(@IdParam() id: string, @Caller() caller: Principal) {
     return this.executions.get(id, caller);
   }
 
+  @ApiOperation({
+    summary: 'Cancel an execution',
+    description: 'Cancels a waiting execution at once; a running one is stopped by its worker.',
+  })
   @Post(':id/cancel')
   @Requires('executions:cancel')
   @HttpCode(202)
@@ -61,16 +79,20 @@ export class ExecutionsController {
   })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'Already finished' })
-  cancel(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+  cancel(@IdParam() id: string, @Caller() caller: Principal) {
     return this.executions.cancel(id, caller);
   }
 
+  @ApiOperation({
+    summary: 'Rerun an execution',
+    description: 'A new execution of the same action with the same parameters.',
+  })
   @Post(':id/rerun')
   @AdmitsWork()
   @Requires('executions:run')
   @ApiCreatedResponse({ type: ExecutionAccepted, description: 'A new execution of the same run' })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  rerun(@Param('id', UuidPipe) id: string, @Caller() caller: Principal) {
+  rerun(@IdParam() id: string, @Caller() caller: Principal) {
     return this.executions.rerun(id, caller);
   }
 }

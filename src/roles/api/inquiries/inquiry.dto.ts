@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsIn, IsOptional } from 'class-validator';
 import { PageOf, PaginationQueryDto } from '../../../http/pagination.dto';
-import { ANY_JSON } from '../../../http/any-json';
+import { ANY_JSON, ANY_JSON_VALUE } from '../../../http/any-json';
 
 export const INQUIRY_STATUSES = ['pending', 'responded', 'timeout', 'canceled'] as const;
 
@@ -14,7 +14,7 @@ export class InquiryListQueryDto extends PaginationQueryDto {
 
 export class RespondToInquiryDto {
   @ApiProperty({
-    ...ANY_JSON,
+    ...ANY_JSON_VALUE,
     description: "The answer: any JSON value, checked against the inquiry's schema",
     example: { approved: true },
   })

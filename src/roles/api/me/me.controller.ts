@@ -1,5 +1,5 @@
 import { Get } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty } from '@nestjs/swagger';
 import { AnyKey, Caller } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
 import { ApiController } from '../../../http/api-controller.decorator';
@@ -18,6 +18,10 @@ export class MeView {
 /** Who the key is and what it may do (a console shows only what the key may do). */
 @ApiController('me', 'me')
 export class MeController {
+  @ApiOperation({
+    summary: 'Who am I',
+    description: 'The calling key: its name, role and permissions.',
+  })
   @Get()
   @AnyKey()
   @ApiOkResponse({ type: MeView })

@@ -4,6 +4,7 @@ import { RulesService } from './rules.service';
 
 export class RulesController extends DefinitionController({
   path: 'rules',
+  noun: 'rule',
   service: RulesService,
   create: CreateRuleDto,
   replace: ReplaceRuleDto,

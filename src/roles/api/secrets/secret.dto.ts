@@ -9,6 +9,7 @@ export class PutSecretDto {
     minLength: MIN_MASKED_LENGTH,
     maxLength: 65_536,
     description: 'Stored encrypted; never shown again, masked as *** wherever an action shows it',
+    example: 'correct-horse-battery-staple',
   })
   @IsString()
   @MinLength(MIN_MASKED_LENGTH, {

@@ -6,7 +6,6 @@ import {
   Get,
   HttpCode,
   Injectable,
-  Param,
   PipeTransform,
   Put,
   Query,
@@ -17,6 +16,7 @@ import {
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
+  ApiOperation,
 } from '@nestjs/swagger';
 import { Caller, Requires } from '../../../auth/access.decorators';
 import type { Principal } from '../../../auth/principal';
@@ -24,6 +24,7 @@ import { SECRET_NAME_PATTERN } from '../../../domain/templating';
 import { ApiController } from '../../../http/api-controller.decorator';
 import { ApiErrorBody, InvalidInputException } from '../../../common/errors';
 import { PaginationQueryDto } from '../../../http/pagination.dto';
+import { PathParam } from '../../../http/path-params';
 import { PutSecretDto, SecretPage, SecretView } from './secret.dto';
 import { SecretsService } from './secrets.service';
 
@@ -40,10 +41,23 @@ class SecretNamePipe implements PipeTransform<unknown, string> {
   }
 }
 
+/** The secret name in the path, read and documented by the same pattern. */
+const SecretNameParam = () =>
+  PathParam(
+    'name',
+    SecretNamePipe,
+    { type: 'string', pattern: SECRET_NAME_PATTERN.source, example: 'db_password' },
+    'The secret name, as templates use it: {{ secret.<name> }}',
+  );
+
 @ApiController('secrets', 'secrets')
 export class SecretsController {
   constructor(private readonly secrets: SecretsService) {}
 
+  @ApiOperation({
+    summary: 'List secrets',
+    description: 'Names and who changed them last; never values.',
+  })
   @Get()
   @Requires('secrets:read')
   @ApiOkResponse({ type: SecretPage, description: 'Names and who changed them; never values' })
@@ -51,12 +65,17 @@ export class SecretsController {
     return this.secrets.list(query);
   }
 
+  @ApiOperation({
+    summary: 'Create or replace a secret',
+    description:
+      'The value is sealed at rest and only opened on the worker that runs a step using it.',
+  })
   @Put(':name')
   @Requires('secrets:write')
   @ApiCreatedResponse({ type: SecretView, description: 'Created' })
   @ApiOkResponse({ type: SecretView, description: 'Replaced' })
   async put(
-    @Param('name', SecretNamePipe) name: string,
+    @SecretNameParam() name: string,
     @Body() dto: PutSecretDto,
     @Caller() caller: Principal,
     @Res() response: ServerResponse,
@@ -67,15 +86,16 @@ export class SecretsController {
     response.end(JSON.stringify(view));
   }
 
+  @ApiOperation({
+    summary: 'Delete a secret',
+    description: 'Steps referring to it fail from then on.',
+  })
   @Delete(':name')
   @Requires('secrets:write')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  async remove(
-    @Param('name', SecretNamePipe) name: string,
-    @Caller() caller: Principal,
-  ): Promise<void> {
+  async remove(@SecretNameParam() name: string, @Caller() caller: Principal): Promise<void> {
     await this.secrets.remove(name, caller);
   }
 }

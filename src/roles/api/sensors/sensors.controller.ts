@@ -4,6 +4,7 @@ import { SensorsService } from './sensors.service';
 
 export class SensorsController extends DefinitionController({
   path: 'sensors',
+  noun: 'sensor',
   service: SensorsService,
   create: CreateSensorDto,
   replace: ReplaceSensorDto,

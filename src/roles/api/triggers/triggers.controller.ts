@@ -4,6 +4,7 @@ import { TriggersService } from './triggers.service';
 
 export class TriggersController extends DefinitionController({
   path: 'triggers',
+  noun: 'trigger',
   service: TriggersService,
   create: CreateTriggerDto,
   replace: ReplaceTriggerDto,

@@ -1,20 +1,21 @@
 import type { ServerResponse } from 'node:http';
-import { Body, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBody,
   ApiForbiddenResponse,
   ApiHeader,
-  ApiUnauthorizedResponse,
   ApiNotFoundResponse,
+  ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiProperty,
   ApiSecurity,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { BEARER_SCHEME, Public } from '../../../auth/access.decorators';
 import { ApiController } from '../../../http/api-controller.decorator';
+import { RefParam } from '../../../http/path-params';
 import { ApiErrorBody } from '../../../common/errors';
-import { RefPipe } from '../../../http/ref.pipe';
 import { AdmitsWork } from '../backlog/admits-work.guard';
 import { WebhookRequest } from './webhook-authenticator';
 import { ATTUNE_SIGNATURE_HEADER, GITHUB_SIGNATURE_HEADER } from './webhook-signature';
@@ -32,6 +33,11 @@ export class WebhooksController {
    * Any JSON body is the event payload (checked against the trigger's payload_schema). Open
    * without a key when signed (see WebhookAuthenticator).
    */
+  @ApiOperation({
+    summary: 'Send an event to a trigger',
+    description:
+      'The JSON body is the event payload (checked against the trigger payload_schema); rules on the trigger fire. Authenticated by a key with webhooks:send or by a signature with the trigger webhook secret.',
+  })
   @Post(':triggerRef')
   @Public()
   @ApiSecurity(BEARER_SCHEME)
@@ -53,14 +59,18 @@ export class WebhooksController {
   @AdmitsWork()
   @HttpCode(202)
   @ApiBody({
-    schema: { type: 'object', additionalProperties: true },
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      example: { severity: 'high', host: 'db-1', text: 'disk full' },
+    },
     description: 'The event payload: any JSON object or array',
   })
   @ApiAcceptedResponse({ type: WebhookAccepted, description: 'EventCreated was published' })
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'Unknown trigger' })
   @ApiPayloadTooLargeResponse({ type: ApiErrorBody, description: 'Body over HTTP_BODY_LIMIT' })
   receive(
-    @Param('triggerRef', RefPipe) triggerRef: string,
+    @RefParam('triggerRef', 'The trigger that receives the event') triggerRef: string,
     @Body() payload: unknown,
     @Req() request: WebhookRequest,
     @Res({ passthrough: true }) response: ServerResponse,
