@@ -7,7 +7,6 @@ import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
 import { runApiCommand } from './api-commands';
 import { runMessagingCommand } from './messaging-commands';
-import { openApiDocumentOfEveryRole } from './openapi-command';
 
 const USAGE = `usage: attune <command>
   topology apply            declare every exchange and queue (ROLES picks which; default all)
@@ -68,6 +67,8 @@ export async function main(argv: string[]): Promise<void> {
       loadEnvFile();
       exitCode = await runApiCommand(process.env, argv, out);
     } else if (group === 'openapi') {
+      // Loaded here only: it pulls in every module of the app, which other commands do not need.
+      const { openApiDocumentOfEveryRole } = await import('./openapi-command');
       out(JSON.stringify(await openApiDocumentOfEveryRole(), null, 2));
       exitCode = 0;
     } else {

@@ -740,8 +740,8 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Follow notifications (SSE)
-     * @description A Server-Sent Events stream of execution and inquiry notifications, filtered by execution, action and type; resumes after Last-Event-ID. Served by the notifier role.
+     * Live notifications (Server-Sent Events); the same feed is on WebSocket /ws
+     * @description Each notification is an unnamed event whose data is `{ id, type, kind, execution_id, action, status, correlation_id, inquiry_id?, worker_id?, created_at, scheduled_at, started_at, finished_at, at }` and whose SSE id resumes the stream (Last-Event-ID) within the last 1000 notifications of this notifier. `event: reset` says the position could not be resumed (refetch state, live events follow); `event: error` says the client was dropped for reading too slowly. `: ping` comments keep idle streams open. The same filters and message shape apply to /ws.
      */
     get: operations['NotificationStreamController_stream'];
     put?: never;
@@ -5877,14 +5877,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'text/event-stream': string;
+        };
       };
       /** @description Invalid filter */
       400: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ApiErrorBody'];
+        };
       };
       /** @description No key, or not a valid one */
       401: {
@@ -5892,7 +5896,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ApiErrorBody'];
+          'application/json': components['schemas']['ApiErrorBody'];
         };
       };
       /** @description The key lacks executions:read */
@@ -5901,7 +5905,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ApiErrorBody'];
+          'application/json': components['schemas']['ApiErrorBody'];
         };
       };
       /** @description Too many failed attempts from this address; see Retry-After */
@@ -5910,7 +5914,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'text/event-stream': components['schemas']['ApiErrorBody'];
+          'application/json': components['schemas']['ApiErrorBody'];
         };
       };
     };

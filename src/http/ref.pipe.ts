@@ -1,4 +1,5 @@
 import { applyDecorators, Injectable, PipeTransform, ArgumentMetadata } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, Matches, MaxLength } from 'class-validator';
 import { InvalidInputException } from '../common/errors';
 
@@ -11,9 +12,10 @@ export function isRef(value: unknown): value is string {
   return typeof value === 'string' && value.length <= REF_MAX_LENGTH && REF_PATTERN.test(value);
 }
 
-/** Body property holding a ref. */
+/** Body or query property holding a ref (documented with the pattern it is checked against). */
 export function IsRef(): PropertyDecorator {
   return applyDecorators(
+    ApiProperty({ pattern: REF_PATTERN.source, maxLength: REF_MAX_LENGTH }),
     IsDefined({ message: ({ property }) => `${property} is required` }),
     IsString(),
     MaxLength(REF_MAX_LENGTH),

@@ -13,7 +13,6 @@ import {
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
@@ -28,6 +27,7 @@ import {
   QueryValue,
 } from './notification-filter';
 import { Caller, Requires } from '../../auth/access.decorators';
+import { ApiErrorBody } from '../../common/errors';
 import type { Principal } from '../../auth/principal';
 import { NotificationHub, REPLAY_WINDOW } from './notification-hub';
 
@@ -49,11 +49,6 @@ export class NotificationStreamController {
     private readonly clients: LiveClientRegistry,
   ) {}
 
-  @ApiOperation({
-    summary: 'Follow notifications (SSE)',
-    description:
-      'A Server-Sent Events stream of execution and inquiry notifications, filtered by execution, action and type; resumes after Last-Event-ID. Served by the notifier role.',
-  })
   @Get()
   @Requires('executions:read', { ticket: true })
   @ApiQuery({
@@ -82,9 +77,11 @@ export class NotificationStreamController {
     description: 'Like Last-Event-ID, for clients that cannot set headers',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this event' })
-  @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'An endless text/event-stream' })
-  @ApiBadRequestResponse({ description: 'Invalid filter' })
+  @ApiOkResponse({
+    description: 'An endless text/event-stream',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  })
+  @ApiBadRequestResponse({ type: ApiErrorBody, description: 'Invalid filter' })
   stream(
     @Req() request: IncomingMessage,
     @Res() response: ServerResponse,
