@@ -1,11 +1,35 @@
-import { Controller, Get } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  Controller,
+  ExceptionFilter,
+  Get,
+  ServiceUnavailableException,
+  UseFilters,
+} from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators';
 import { MessagingHealthIndicator } from '../messaging/messaging.health';
 import { DatabaseHealthIndicator } from './database.health';
 
+/**
+ * A failed check answers 503 with terminus's own body (`status`, `info`, `error`, `details`),
+ * which probes and the document expect, not the API's error shape.
+ */
+@Catch(ServiceUnavailableException)
+class HealthReportFilter implements ExceptionFilter {
+  catch(exception: ServiceUnavailableException, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<ServerResponse>();
+    response.statusCode = exception.getStatus();
+    response.setHeader('content-type', 'application/json; charset=utf-8');
+    response.end(JSON.stringify(exception.getResponse()));
+  }
+}
+
 @ApiTags('health')
+@UseFilters(HealthReportFilter)
 @Public()
 @Controller('health')
 export class HealthController {
