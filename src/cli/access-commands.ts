@@ -8,6 +8,7 @@ import { AppConfig, databaseUrl, redactUrl } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { DatabaseService } from '../database/database.service';
+import { MetricsModule } from '../metrics/metrics.module';
 import { SecretRotation } from '../secrets/secret-rotation.service';
 import { SecretsModule } from '../secrets/secrets.module';
 import { StoresModule } from '../stores/stores.module';
@@ -29,6 +30,8 @@ export async function runAccessCommand(
   @Module({
     imports: [
       ConfigModule.forRoot(config),
+      // The stores count finished executions.
+      MetricsModule,
       DatabaseModule,
       StoresModule,
       AuthModule,

@@ -53,6 +53,9 @@ const COMMANDS = [
 ];
 
 export async function main(argv: string[]): Promise<void> {
+  // A connection library's late error (an 'error' event nobody awaits) is still one line.
+  process.on('uncaughtException', failWith);
+  process.on('unhandledRejection', failWith);
   const [group, command] = argv;
   if (!COMMANDS.includes(`${group} ${command}`)) {
     process.stderr.write(`${USAGE}\n`);
@@ -87,6 +90,11 @@ export async function main(argv: string[]): Promise<void> {
   process.exit(exitCode);
 }
 
+function failWith(error: unknown): never {
+  process.stderr.write(`attune: ${messageOf(error)}\n`);
+  process.exit(1);
+}
+
 function configFromEnvironment(): AppConfig {
   try {
     loadEnvFile();
@@ -103,7 +111,11 @@ function messageOf(error: unknown): string {
     const body = error.getResponse();
     return typeof body === 'string' ? body : String((body as { message?: unknown }).message);
   }
-  return (error as Error)?.message ?? String(error);
+  // amqplib rejects with the server's close frame, not an Error.
+  const frame = (error as { fields?: { replyText?: string } })?.fields?.replyText;
+  const message = (error as Error)?.message ?? frame ?? String(error);
+  // Some drivers put a multi-line detail in the message; a command says one line.
+  return message.split('\n')[0];
 }
 
 // Keep Nest's own logger quiet unless something is wrong.

@@ -6,6 +6,7 @@ import { MessagingModule } from '../messaging/messaging.module';
 import { DeadLetterAdmin, TopologyAdmin, TransportConnection } from '../messaging/messaging.port';
 import { reportIsHealthy, TopologyReport } from '../messaging/topology-report';
 import { MetricsModule } from '../metrics/metrics.module';
+import { Topology } from '../messaging/topology';
 import { messagingNeedsOf } from '../roles/role-table';
 import { CliError, Out, withTimeout } from './cli-support';
 
@@ -50,6 +51,7 @@ async function run(
     printReport(report, out);
     return reportIsHealthy(report) ? 0 : 1;
   }
+  await assertTopologyDeclared(app.get(TopologyAdmin), app.get(Topology).prefix);
   const deadLetters = app.get(DeadLetterAdmin);
   if (command === 'list') {
     for (const q of await deadLetters.list()) {
@@ -69,6 +71,17 @@ async function run(
   const { replayed, remaining } = await deadLetters.replay(queue, limit);
   out(`replayed ${replayed} message(s) from ${queue}; ${remaining} left`);
   return 0;
+}
+
+/**
+ * Dead-letter commands read queues the app declares: under a prefix where nothing is declared
+ * (a typo in MQ_PREFIX, another deployment's settings) every queue would look empty, so say so.
+ */
+async function assertTopologyDeclared(topology: TopologyAdmin, prefix: string): Promise<void> {
+  const report = await topology.verify();
+  if (report.healthy.length === 0 && report.conflicts.length === 0) {
+    throw new CliError(`no topology under prefix '${prefix}': run \`attune topology apply\``);
+  }
 }
 
 function printReport(report: TopologyReport, out: Out): void {

@@ -159,6 +159,23 @@ export class Topology {
     return undefined;
   }
 
+  /**
+   * The `queue` label of a queue's metrics: its name, except for per-instance queues, which are
+   * counted by kind (`P.worker.executions` for every worker's queue, `P.notifications` for every
+   * notifier's), so restarts with new ids add no series. The kind is where their DLQ's name
+   * comes from too (`<kind>.dlq`).
+   */
+  queueMetricLabel(queue: string): string {
+    const p = this.settings.prefix;
+    if (queue.startsWith(`${p}.worker.`) && queue.endsWith('.executions')) {
+      return this.workerDeadLetterSource;
+    }
+    const notifications = this.exchanges.notifications.name;
+    const notifierDlq = this.deadLetterQueueFor(notifications).name;
+    if (queue.startsWith(`${notifications}.`) && queue !== notifierDlq) return notifications;
+    return queue;
+  }
+
   retryQueueName(queue: string, attempt: number): string {
     return `${queue}.retry.${attempt}`;
   }

@@ -1,5 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ExecutionStageTimes, executionStageDurations } from './execution-stages';
+
+/**
+ * prom-client's gauges named like counters (promtool refuses them). The same figures stay
+ * available as the sum of their per-type gauges (`attune_nodejs_active_handles{type}` …).
+ */
+const GAUGES_NAMED_LIKE_COUNTERS = [
+  'attune_nodejs_active_handles_total',
+  'attune_nodejs_active_requests_total',
+  'attune_nodejs_active_resources_total',
+];
+
+const DEPTH_READ_TIMEOUT_MS = 2000;
+
+/** From a millisecond's scheduling to an hour-long action. */
+const STAGE_BUCKETS_S = [
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600,
+];
 
 /** Prometheus metrics of this process; one registry per app so tests can boot several. */
 @Injectable()
@@ -66,7 +84,58 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly executionStageDuration = new Histogram({
+    name: 'attune_execution_stage_duration_seconds',
+    help: 'Time finished executions spent in each stage, by stage (queued: requested to scheduled, dispatch: scheduled to running, run: running to finished, total: requested to finished) and final status; recorded once, by the process that committed the final status',
+    labelNames: ['stage', 'status'],
+    buckets: STAGE_BUCKETS_S,
+    registers: [this.registry],
+  });
+  readonly executionsFinished = new Counter({
+    name: 'attune_executions_finished_total',
+    help: 'Executions that reached a final status (succeeded, failed, timeout, canceled, abandoned), counted once, by the process that committed it',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  /** Set by the api role: reads the depth of every dead-letter queue. */
+  private deadLetterDepths?: () => Promise<Array<{ queue: string; messages: number }>>;
+  readonly deadLetterQueueDepth = new Gauge({
+    name: 'attune_dead_letter_queue_messages',
+    help: 'Messages waiting in each dead-letter queue (read by the api role when scraped)',
+    labelNames: ['queue'],
+    registers: [this.registry],
+    collect: () => this.readDeadLetterDepths(),
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'attune_' });
+    for (const name of GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
+  }
+
+  /** The api role reports DLQ depths; other roles leave the gauge out of their scrape. */
+  reportDeadLetterDepths(read: () => Promise<Array<{ queue: string; messages: number }>>): void {
+    this.deadLetterDepths = read;
+  }
+
+  /** A scrape never waits long on the broker: if it does not answer, the last values stay. */
+  private async readDeadLetterDepths(): Promise<void> {
+    if (!this.deadLetterDepths) return;
+    const timeout = new Promise<undefined>((resolve) =>
+      setTimeout(resolve, DEPTH_READ_TIMEOUT_MS, undefined).unref(),
+    );
+    const depths = await Promise.race([this.deadLetterDepths().catch(() => undefined), timeout]);
+    for (const { queue, messages } of depths ?? []) {
+      this.deadLetterQueueDepth.set({ queue }, messages);
+    }
+  }
+
+  /** Executions whose final status was just committed (each exactly once, where it was). */
+  recordFinishedExecutions(rows: ExecutionStageTimes[]): void {
+    for (const row of rows) {
+      this.executionsFinished.inc({ status: row.status });
+      for (const [stage, seconds] of executionStageDurations(row)) {
+        this.executionStageDuration.observe({ stage, status: row.status }, seconds);
+      }
+    }
   }
 }

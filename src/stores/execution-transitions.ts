@@ -102,6 +102,8 @@ export class ExecutionTransitions {
   constructor(
     private readonly db: DatabaseService,
     private readonly get: (id: string) => Promise<ExecutionRow | undefined>,
+    /** Told of rows this process just moved to a final status (once each: one UPDATE did it). */
+    private readonly onFinished: (rows: ExecutionRow[]) => void = () => undefined,
   ) {}
 
   async transition(
@@ -197,6 +199,7 @@ export class ExecutionTransitions {
       requests.map((r) => r.throughRunning),
       requests.map((r) => r.guard.scheduledAt ?? null),
     ]);
+    this.onFinished(rows.filter((row) => TERMINAL_STATUSES.includes(row.status)));
     return new Map(rows.map((row) => [row.id, row]));
   }
 }

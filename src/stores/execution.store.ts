@@ -11,6 +11,7 @@ import { ListFilter, listPage, ListQuery } from './list-page';
 import { poolSql, Sql } from './sql';
 import { DatabaseService } from '../database/database.service';
 import { ExecutionRow } from '../executions/execution-view';
+import { MetricsService } from '../metrics/metrics.service';
 
 export interface NewExecution {
   id: string;
@@ -50,8 +51,15 @@ export interface RescuedExecutions {
 export class ExecutionStore {
   private readonly transitions: ExecutionTransitions;
 
-  constructor(private readonly db: DatabaseService) {
-    this.transitions = new ExecutionTransitions(db, (id) => this.get(id));
+  constructor(
+    private readonly db: DatabaseService,
+    metrics: MetricsService,
+  ) {
+    this.transitions = new ExecutionTransitions(
+      db,
+      (id) => this.get(id),
+      (finished) => metrics.recordFinishedExecutions(finished),
+    );
   }
 
   /** Inserts `requested` executions: they join the waiting line (decision 014). */

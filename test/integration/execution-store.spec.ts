@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config/app-config';
 import { CorePackSeeder } from '../../src/database/core-pack.seeder';
 import { DatabaseService } from '../../src/database/database.service';
 import { ExecutionStore } from '../../src/stores/execution.store';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { TestDatabase } from '../support/database';
 
 // The execution store against a real PostgreSQL: transitions asked for in the same turn.
@@ -33,7 +34,7 @@ describe('ExecutionStore transitions', () => {
     new CorePackSeeder(db);
     db.onModuleInit();
     await db.whenReady();
-    store = new ExecutionStore(db);
+    store = new ExecutionStore(db, new MetricsService());
   });
 
   afterAll(async () => {

@@ -165,4 +165,54 @@ describe(`the messaging contract on ${TEST_TRANSPORT}`, () => {
       ),
     );
   });
+
+  /** What an operator's terminal shows when a command fails: one line on stderr, no stack. */
+  const expectOneLineFailure = (result: { code: number; stderr: string }, line: RegExp) => {
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([expect.stringMatching(line)]);
+  };
+
+  it('says that nothing is declared under a prefix instead of listing empty DLQs', async () => {
+    const elsewhere = uniquePrefix('undeclared');
+    const result = await attuneCli(
+      { ...transportEnv(), DATABASE_URL: db.url, MQ_PREFIX: elsewhere },
+      'dlq',
+      'list',
+    );
+    expectOneLineFailure(
+      result,
+      new RegExp(
+        `^attune: no topology under prefix '${elsewhere}': run \`attune topology apply\`$`,
+      ),
+    );
+    expect(result.stdout).not.toContain('message(s)');
+  });
+
+  it('names a queue that is not a dead-letter queue in one line', async () => {
+    expectOneLineFailure(
+      await cli('dlq', 'peek', `${prefix}.events.queue`),
+      new RegExp(`^attune: unknown dead-letter queue '${prefix}.events.queue'; known: `),
+    );
+  });
+
+  it('shows an undeclared dead-letter queue under the prefix as empty', async () => {
+    const peek = await cli('dlq', 'peek', `${prefix}.not-yet.dlq`);
+    expect(peek).toMatchObject({ code: 0, stdout: '' });
+    const replay = await cli('dlq', 'replay', `${prefix}.not-yet.dlq`);
+    expect(replay).toMatchObject({ code: 0 });
+    expect(replay.stdout).toContain('replayed 0 message(s)');
+  });
+
+  it('names the server it cannot reach in one line', async () => {
+    const unreachable: Record<string, string> =
+      TEST_TRANSPORT === 'postgres'
+        ? { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/attune' }
+        : { AMQP_URL: 'amqp://guest:guest@127.0.0.1:1' };
+    const result = await attuneCli(
+      { ...transportEnv(), DATABASE_URL: db.url, MQ_PREFIX: prefix, ...unreachable },
+      'dlq',
+      'list',
+    );
+    expectOneLineFailure(result, /^attune: could not reach .*127\.0\.0\.1:1.*ECONNREFUSED/);
+  });
 });

@@ -4,6 +4,7 @@ import { CorePackSeeder } from '../../src/database/core-pack.seeder';
 import { DatabaseService } from '../../src/database/database.service';
 import { SLOTS_FREED_CHANNEL } from '../../src/stores/execution-transitions';
 import { ExecutionStore } from '../../src/stores/execution.store';
+import { MetricsService } from '../../src/metrics/metrics.service';
 import { PgListener } from '../../src/stores/pg-listener';
 import { TestDatabase } from '../support/database';
 import { waitFor } from '../support/wait-for';
@@ -33,7 +34,7 @@ describe('ExecutionStore: the waiting line', () => {
     new CorePackSeeder(db);
     db.onModuleInit();
     await db.whenReady();
-    store = new ExecutionStore(db);
+    store = new ExecutionStore(db, new MetricsService());
   });
 
   beforeEach(emptyLine);

@@ -4,6 +4,7 @@ import type { Envelope } from '../../src/domain/messages';
 import { MessageDispatcher } from '../../src/messaging/consumer-runtime/message-dispatcher';
 import type { DeliveryInfo } from '../../src/messaging/message-context';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { Topology } from '../../src/messaging/topology';
 import { currentCorrelation } from '../../src/logging/correlation';
 
 const envelope = (retryCount = 0): Envelope => ({
@@ -32,7 +33,10 @@ function failing(...errors: unknown[]) {
 }
 
 describe('MessageDispatcher', () => {
-  const dispatcher = new MessageDispatcher(new MetricsService());
+  const dispatcher = new MessageDispatcher(
+    new MetricsService(),
+    new Topology({ prefix: 'unit', retryBackoffMs: [1], executionQueueTtlMs: 1000 }),
+  );
 
   it('runs the handler in the message correlation scope and says it was handled', async () => {
     const handler = failing();

@@ -7,6 +7,7 @@ import type { Envelope } from '../../domain/messages';
 import { runWithCorrelation } from '../../logging/correlation';
 import { MetricsService } from '../../metrics/metrics.service';
 import { DeliveryInfo, MessageContext } from '../message-context';
+import { Topology } from '../topology';
 import { decideFailure, FailureDecision } from './failure-decision';
 
 export type DeliveryOutcome = { kind: 'handled' } | FailureDecision;
@@ -23,7 +24,10 @@ const DATABASE_WAIT_MAX_MS = 120_000;
 export class MessageDispatcher {
   private readonly logger = new Logger('Consumers');
 
-  constructor(private readonly metrics: MetricsService) {}
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly topology: Topology,
+  ) {}
 
   dispatch(
     envelope: Envelope,
@@ -47,8 +51,9 @@ export class MessageDispatcher {
   ): Promise<DeliveryOutcome> {
     const queue = delivery.queue;
     const type = envelope.message_type;
-    this.metrics.consumed.inc({ queue, type });
-    const endTimer = this.metrics.handlerDuration.startTimer({ queue, type });
+    const queueLabel = this.topology.queueMetricLabel(queue);
+    this.metrics.consumed.inc({ queue: queueLabel, type });
+    const endTimer = this.metrics.handlerDuration.startTimer({ queue: queueLabel, type });
     const context = new MessageContext([envelope, delivery]);
     const started = Date.now();
     try {
@@ -56,7 +61,7 @@ export class MessageDispatcher {
         try {
           const result = await handler(envelope.payload, context);
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-          this.metrics.acked.inc({ queue });
+          this.metrics.acked.inc({ queue: queueLabel });
           return { kind: 'handled' };
         } catch (error) {
           // PostgreSQL restarting is not the message's fault: try again in place, so it neither

@@ -21,7 +21,7 @@ import { MessageDispatcher } from '../consumer-runtime/message-dispatcher';
 import { DeclaredTopology } from '../declared-topology';
 import { ConsumerStatus } from '../messaging.port';
 import type { DeliveryInfo } from '../message-context';
-import type { ConsumerQueues } from '../topology';
+import { ConsumerQueues, Topology } from '../topology';
 import { MESSAGES_CHANNEL, PgConnection } from './pg-connection';
 import type { PgMessageProperties } from './pg-publisher';
 import { PgQueueMaintenance } from './pg-queue-maintenance';
@@ -86,6 +86,7 @@ export class PgConsumers extends ConsumerDriver {
     private readonly dispatcher: MessageDispatcher,
     private readonly metrics: MetricsService,
     private readonly maintenance: PgQueueMaintenance,
+    private readonly topology: Topology,
   ) {
     super();
   }
@@ -190,7 +191,7 @@ export class PgConsumers extends ConsumerDriver {
         JSON.stringify({ ...row.properties, headers }),
         delayMs,
       ]);
-      this.metrics.retried.inc({ queue: queues.main.name });
+      this.metrics.retried.inc({ queue: this.topology.queueMetricLabel(queues.main.name) });
       wakeAfter(delayMs);
       return;
     }
@@ -227,7 +228,10 @@ export class PgConsumers extends ConsumerDriver {
       queues.deadLetter.name,
       JSON.stringify({ ...row.properties, headers }),
     ]);
-    this.metrics.deadLettered.inc({ queue: queues.main.name, reason });
+    this.metrics.deadLettered.inc({
+      queue: this.topology.queueMetricLabel(queues.main.name),
+      reason,
+    });
   }
 
   take(queue: string, limit: number): Promise<MessageRow[]> {

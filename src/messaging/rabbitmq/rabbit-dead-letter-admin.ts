@@ -49,7 +49,7 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
   /** Reads up to `limit` messages and puts them all back (closing the channel requeues them). */
   async peek(queue: string, limit: number): Promise<DeadLetterMessage[]> {
     this.queues.assertKnown(queue);
-    return this.broker.withSpareChannel(async (channel) => {
+    return this.undeclaredIsEmpty([], async (channel) => {
       const messages: DeadLetterMessage[] = [];
       for (let i = 0; i < limit; i++) {
         const msg = await channel.get(queue, { noAck: false });
@@ -68,7 +68,7 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
     if (!source) {
       throw new NotReplayableError(`${queue} has no single source queue to replay into`);
     }
-    return this.broker.withSpareChannel(async (channel: Channel) => {
+    return this.undeclaredIsEmpty({ replayed: 0, remaining: 0 }, async (channel: Channel) => {
       let replayed = 0;
       for (; replayed < limit; replayed++) {
         const msg = await channel.get(queue, { noAck: false });
@@ -96,5 +96,15 @@ export class RabbitDeadLetterAdmin extends DeadLetterAdmin {
       const { messageCount } = await channel.checkQueue(queue);
       return { replayed, remaining: messageCount };
     });
+  }
+
+  /** A DLQ not declared (yet) holds nothing, as on the PostgreSQL transport: not a 404 frame. */
+  private async undeclaredIsEmpty<T>(empty: T, read: (channel: Channel) => Promise<T>): Promise<T> {
+    try {
+      return await this.broker.withSpareChannel(read);
+    } catch (error) {
+      if ((error as { fields?: { replyCode?: number } }).fields?.replyCode === 404) return empty;
+      throw error;
+    }
   }
 }

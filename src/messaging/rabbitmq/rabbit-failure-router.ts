@@ -3,7 +3,7 @@ import type { ConsumeMessage } from 'amqplib';
 import type { Envelope } from '../../domain/messages';
 import { MetricsService } from '../../metrics/metrics.service';
 import type { DeadLetterReason } from '../consumer-runtime/delivery-decoder';
-import type { ConsumerQueues } from '../topology';
+import { ConsumerQueues, Topology } from '../topology';
 import { deadLetterHeaders, retryHeaders } from '../consumer-runtime/failure-headers';
 import { originHeaders, passThroughProperties } from './delivery-headers';
 import { RabbitPublisher } from './rabbit-publisher';
@@ -21,6 +21,7 @@ export class RabbitFailureRouter {
   constructor(
     private readonly publisher: RabbitPublisher,
     private readonly metrics: MetricsService,
+    private readonly topology: Topology,
   ) {}
 
   async retry(
@@ -45,7 +46,7 @@ export class RabbitFailureRouter {
         headers: retryHeaders(originHeaders(msg), attempt, error),
       },
     });
-    this.metrics.retried.inc({ queue: queues.main.name });
+    this.metrics.retried.inc({ queue: this.topology.queueMetricLabel(queues.main.name) });
   }
 
   async deadLetter(
@@ -75,6 +76,9 @@ export class RabbitFailureRouter {
         }),
       },
     });
-    this.metrics.deadLettered.inc({ queue: queues.main.name, reason });
+    this.metrics.deadLettered.inc({
+      queue: this.topology.queueMetricLabel(queues.main.name),
+      reason,
+    });
   }
 }

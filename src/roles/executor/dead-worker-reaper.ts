@@ -9,6 +9,7 @@ import { inTransaction, tryTransactionLock } from '../../stores/sql';
 import { WorkerStore } from '../../stores/worker.store';
 import { SlotDispatcher } from './slot-dispatcher';
 import { HEARTBEAT_MISSES_ALLOWED } from './worker-pool';
+import { MetricsService } from '../../metrics/metrics.service';
 import { ADVISORY_LOCKS } from '../../database/advisory-locks';
 
 /**
@@ -28,6 +29,7 @@ export class DeadWorkerReaper extends PeriodicTask {
     private readonly executions: ExecutionStore,
     private readonly lifecycle: ExecutionLifecycle,
     private readonly dispatcher: SlotDispatcher,
+    private readonly metrics: MetricsService,
   ) {
     super(db, config.worker.heartbeatMs);
   }
@@ -44,6 +46,8 @@ export class DeadWorkerReaper extends PeriodicTask {
       return this.executions.rescueFromInactiveWorkers(sql);
     });
     if (!rescued) return;
+    // Counted once committed: the transaction could still have rolled back inside the store.
+    this.metrics.recordFinishedExecutions(rescued.abandoned);
     for (const rows of Object.values(rescued)) for (const row of rows) this.lifecycle.notify(row);
     if (rescued.rescheduled.length + rescued.retried.length > 0) this.dispatcher.joined();
     const counts = Object.entries(rescued)

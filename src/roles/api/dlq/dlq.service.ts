@@ -1,4 +1,10 @@
-import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Injectable,
+  NotFoundException,
+  OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { MetricsService } from '../../../metrics/metrics.service';
 import {
   DeadLetterAdmin,
   DeadLetterQueueInfo,
@@ -18,11 +24,17 @@ import {
 
 /** Operator view of the dead-letter queues, through the messaging module's DeadLetterAdmin. */
 @Injectable()
-export class DlqService {
+export class DlqService implements OnModuleInit {
   constructor(
     private readonly admin: DeadLetterAdmin,
     private readonly audit: AuditTrail,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /** The depth of every DLQ goes on /metrics, read when scraped. */
+  onModuleInit(): void {
+    this.metrics.reportDeadLetterDepths(() => this.admin.list());
+  }
 
   async list(): Promise<DeadLetterQueueList> {
     const items = (await this.broker('list', () => this.admin.list())).map(toView);
