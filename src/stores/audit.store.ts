@@ -57,7 +57,7 @@ export class AuditStore {
           { sql: 'resource = ?', value: query.resource },
           { sql: 'action = ?', value: query.action },
         ],
-        orderBy: 'at DESC, id DESC',
+        order: { key: 'at', keyType: 'timestamptz', id: 'id', idType: 'bigint', direction: 'DESC' },
       },
       query,
     );

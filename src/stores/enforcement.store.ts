@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql } from './sql';
 
 /** An enforcement with the execution it created, if any. */
@@ -31,7 +31,7 @@ export class EnforcementStore {
         from: 'enforcement e LEFT JOIN execution x ON x.enforcement_id = e.id',
         columns: 'e.*, x.id AS execution_id',
         filters,
-        orderBy: 'e.created_at DESC, e.id DESC',
+        order: { ...NEWEST_FIRST, key: 'e.created_at', id: 'e.id' },
       },
       query,
     );

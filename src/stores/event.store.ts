@@ -5,7 +5,7 @@ import type { PayloadOf } from '../domain/messages';
 import { EXECUTION_COLUMNS } from './execution-columns';
 import type { NewExecution } from './execution.store';
 import { ExecutionRow } from '../executions/execution-view';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql } from './sql';
 
 /** One matching rule's outcome for an event: an execution to request, or why not. */
@@ -90,7 +90,7 @@ export class EventStore {
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<EventRow>(
       poolSql(this.db),
-      { from: 'event', columns: '*', filters, orderBy: 'created_at DESC, id DESC' },
+      { from: 'event', columns: '*', filters, order: NEWEST_FIRST },
       query,
     );
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { jsonParam, poolSql } from './sql';
 
 export interface InquiryRow {
@@ -64,7 +64,7 @@ export class InquiryStore {
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<InquiryRow>(
       poolSql(this.db),
-      { from: 'inquiry', columns: '*', filters, orderBy: 'created_at DESC, id DESC' },
+      { from: 'inquiry', columns: '*', filters, order: NEWEST_FIRST },
       query,
     );
   }
