@@ -6,6 +6,7 @@ import { generateSecretKey, runAccessCommand } from './access-commands';
 import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
 import { runMessagingCommand } from './messaging-commands';
+import { runPruneCommand } from './prune-command';
 
 const USAGE = `usage: attune <command>
   topology apply            declare every exchange and queue (ROLES picks which; default all)
@@ -20,6 +21,9 @@ const USAGE = `usage: attune <command>
   secrets generate-key      print a new random key for ATTUNE_SECRET_KEY
   secrets rotate-key        re-seal every secret under ATTUNE_SECRET_KEY, opening old values with
                             the keys in ATTUNE_SECRET_KEY_PREVIOUS
+  prune --older-than <age> [--audit-older-than <age>] [--dry-run]
+                            delete finished executions (and their inquiries, enforcements, events)
+                            older than <age> (7d, 12h, 30m); --dry-run prints what it would delete
 Configuration comes from the same environment variables (and .env) as the app (DATABASE_URL,
 AMQP_URL, MQ_PREFIX, ATTUNE_SECRET_KEY, …): use the app's values. Without DATABASE_URL, keys and
 secrets use the embedded database in ATTUNE_DATA_DIR (the running app's, or one started for the
@@ -40,7 +44,7 @@ const COMMANDS = [
 
 export async function main(argv: string[]): Promise<void> {
   const [group, command] = argv;
-  if (!COMMANDS.includes(`${group} ${command}`)) {
+  if (!COMMANDS.includes(`${group} ${command}`) && group !== 'prune') {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
@@ -52,11 +56,14 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const config = configFromEnvironment();
       // On the PostgreSQL transport the queues are in the database too.
-      exitCode = ['keys', 'secrets'].includes(group)
-        ? await withDatabase(config, (withUrl) => runAccessCommand(withUrl, argv, out))
-        : config.messaging.transport === 'postgres'
-          ? await withDatabase(config, (withUrl) => runMessagingCommand(withUrl, argv, out))
-          : await runMessagingCommand(config, argv, out);
+      exitCode =
+        group === 'prune'
+          ? await withDatabase(config, (withUrl) => runPruneCommand(withUrl, argv.slice(1), out))
+          : ['keys', 'secrets'].includes(group)
+            ? await withDatabase(config, (withUrl) => runAccessCommand(withUrl, argv, out))
+            : config.messaging.transport === 'postgres'
+              ? await withDatabase(config, (withUrl) => runMessagingCommand(withUrl, argv, out))
+              : await runMessagingCommand(config, argv, out);
     }
   } catch (error) {
     process.stderr.write(`attune: ${messageOf(error)}\n`);

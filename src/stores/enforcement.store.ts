@@ -1,3 +1,6 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptEnforcement } from './retention-rules';
+import type { Sql } from './sql';
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
@@ -35,5 +38,12 @@ export class EnforcementStore {
       },
       query,
     );
+  }
+
+  /** One batch of a retention pass: enforcements older than the window with no execution left. */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'enforcement', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptEnforcement('t', step);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }

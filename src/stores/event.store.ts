@@ -1,3 +1,6 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptEvent } from './retention-rules';
+import type { Sql } from './sql';
 import { Injectable } from '@nestjs/common';
 import { TickBatcher } from '../common/tick-batcher';
 import { DatabaseService } from '../database/database.service';
@@ -142,5 +145,12 @@ export class EventStore {
         return row ? [row] : [];
       });
     });
+  }
+
+  /** One batch of a retention pass: events older than the window with no enforcement left. */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'event', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptEvent('t', step);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }

@@ -1,3 +1,5 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptExecution } from './retention-rules';
 import { Injectable } from '@nestjs/common';
 import { ExecutionStatus, sourcesOf } from '../domain/execution-status';
 import { columnsOf, EXECUTION_COLUMNS } from './execution-columns';
@@ -284,6 +286,13 @@ export class ExecutionStore {
     guard: Required<Pick<TransitionGuard, 'attempt' | 'workerId'>>,
   ): Promise<TransitionOutcome> {
     return this.transitions.claimFinished(id, to, fields, guard);
+  }
+
+  /** One batch of a retention pass: finished executions older than the window (decision 019). */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'execution', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptExecution('t', step.foreignKeys);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }
 
