@@ -95,12 +95,13 @@ export class HistoryPruner {
     });
   }
 
+  /** Read one after another: they share the pass's one connection. */
   private async foreignKeys(sql: Sql): Promise<ForeignKeysOf> {
-    const [execution, inquiry, enforcement, event] = await Promise.all(
-      ['execution', 'inquiry', 'enforcement', 'event'].map((table) =>
-        inboundForeignKeys(sql, table),
-      ),
-    );
-    return { execution, inquiry, enforcement, event };
+    return {
+      execution: await inboundForeignKeys(sql, 'execution'),
+      inquiry: await inboundForeignKeys(sql, 'inquiry'),
+      enforcement: await inboundForeignKeys(sql, 'enforcement'),
+      event: await inboundForeignKeys(sql, 'event'),
+    };
   }
 }
