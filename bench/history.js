@@ -8,6 +8,7 @@
 
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+const { setTimeout: sleep } = require('node:timers/promises');
 const { TOPOLOGIES } = require('./attune-phase');
 const { drive, readLatencies } = require('./attune-watch');
 const { startDeployment, TRIGGER } = require('./deployment');
@@ -124,6 +125,11 @@ async function runVariant(config, common, variant, fixedRateOrUndefined) {
         seq: i,
         ...(tag ? { warmup: tag } : {}),
       });
+      // An open-ended closed loop fills the backlog to MAX_BACKLOG: back off as a client would.
+      if (response.status === 429) {
+        await sleep(100);
+        return webhook(tag)(i);
+      }
       if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
     };
     /** One measured run from now on: its rows are those created from `since`. */
