@@ -13,8 +13,10 @@ const POLL_MS = 200;
 /**
  * Runs `send` while polling the execution table every 200 ms until `count` more executions
  * succeeded. Fails on the first failed execution or enforcement, a dead process, or a stall.
+ * With `since` (a Date), only rows created from then on are looked at (a database with a long
+ * history: the polls read the run's rows through the created_at index).
  */
-async function drive(label, count, { db, children, stallMs, state }, send) {
+async function drive(label, count, { db, children, stallMs, state, since }, send) {
   const base = state.succeeded;
   state.sent = 0;
   const stop = startProgress(label, () => ({
@@ -32,8 +34,10 @@ async function drive(label, count, { db, children, stallMs, state }, send) {
       const { rows } = await db.query(
         `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS ok,
                 count(*) FILTER (WHERE status IN ${FAILED_STATES})::int AS bad,
-                (SELECT count(*)::int FROM enforcement WHERE status = 'failed') AS bad_rules
-           FROM execution`,
+                (SELECT count(*)::int FROM enforcement
+                  WHERE status = 'failed' AND created_at >= $1) AS bad_rules
+           FROM execution WHERE created_at >= $1`,
+        [since ?? new Date(0)],
       );
       state.polls++;
       const { ok, bad, bad_rules: badRules } = rows[0];
@@ -80,7 +84,7 @@ function tails(children) {
 }
 
 /** Per-execution latency and its stages, warm-up and lead-in events left out (lead-in apart). */
-async function readLatencies(db) {
+async function readLatencies(db, since = new Date(0)) {
   const { rows: all } = await db.query(
     `SELECT e.payload->>'warmup' AS warmup,
             extract(epoch FROM x.finished_at - e.created_at) * 1000 AS total,
@@ -93,7 +97,9 @@ async function readLatencies(db) {
        FROM execution x
        JOIN enforcement f ON f.id = x.enforcement_id
        JOIN event e ON e.id = f.event_id
-      WHERE x.status = 'succeeded' AND e.payload->>'warmup' IS DISTINCT FROM 'true'`,
+      WHERE x.status = 'succeeded' AND e.payload->>'warmup' IS DISTINCT FROM 'true'
+        AND x.created_at >= $1`,
+    [since],
   );
   const rows = all.filter((row) => row.warmup === null);
   const leadIn = all.filter((row) => row.warmup === 'lead-in').map((row) => Number(row.total));

@@ -21,6 +21,7 @@ const { summarizeProfile, formatProfileSummary } = require('./profile-summary');
 const { announce } = require('./progress');
 const { formatReport, writeJson, checks, tableRows, pooledFixedRate } = require('./report');
 const { runSustained, formatSustained, sustainedChecks } = require('./sustained');
+const { historyRuns, formatHistory, historyChecks } = require('./history');
 
 const RESULTS = path.join(__dirname, 'results');
 /** Databases and queues to remove whatever happens. */
@@ -131,6 +132,30 @@ async function main() {
 
   if (config.soakSeconds > 0 || config.burst) {
     return sustainedRuns(config, { phase, attune, common, appEnv, stamp, errors });
+  }
+  if (config.history) {
+    const history = await historyRuns(config, { phase, common, appEnv });
+    rss.close();
+    if (interrupted) return 130;
+    const file = path.join(RESULTS, `history-${stamp}.json`);
+    writeJson(file, path.join(RESULTS, 'latest-history.json'), {
+      started_at: stamp,
+      config: { ...config, only: [...config.only], app_env: appEnv },
+      results: history,
+      checks: historyChecks(
+        history.find((r) => r.variant === 'empty'),
+        history.find((r) => r.variant === 'history'),
+      ),
+      errors,
+    });
+    process.stdout.write(
+      `\n${formatHistory(history)}\n\n  results: ${path.relative(process.cwd(), file)}\n`,
+    );
+    if (errors.length > 0) {
+      process.stdout.write(`\nErrors\n${errors.map((error) => `  ${error}`).join('\n')}\n`);
+      return 1;
+    }
+    return 0;
   }
 
   if (config.only.has('baseline')) {

@@ -1,3 +1,4 @@
+import { Page, toPage } from '../http/pagination.dto';
 import { randomUUID } from 'node:crypto';
 import {
   Inject,
@@ -77,14 +78,13 @@ export class KeysService {
     return { ...toView(row), key };
   }
 
-  async list(query: { limit?: number; offset?: number; includeRevoked?: boolean }) {
-    const page = await this.keys.page(query);
-    return {
-      items: page.rows.map(toView),
-      total: page.total,
-      limit: page.limit,
-      offset: page.offset,
-    };
+  async list(query: {
+    limit?: number;
+    offset?: number;
+    cursor?: string;
+    includeRevoked?: boolean;
+  }): Promise<Page<ApiKeyView>> {
+    return toPage(await this.keys.page(query), toView);
   }
 
   /** Revokes by id (API) or by id or name (CLI); every process refuses it within 2 s. */

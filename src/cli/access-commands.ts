@@ -90,7 +90,7 @@ async function keys(service: KeysService, command: string, args: string[], out: 
         `${key.id}\t${key.name}\t${key.role}\t${key.hint}\t${state}\tlast used ${key.last_used_at ?? 'never'}`,
       );
     }
-    out(`${page.total} key(s)`);
+    out(`${page.items.length} key(s)`);
     return 0;
   }
   const [which] = positional;

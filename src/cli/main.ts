@@ -7,6 +7,7 @@ import { withDatabase } from './cli-database';
 import { CliError } from './cli-support';
 import { runApiCommand } from './api-commands';
 import { runMessagingCommand } from './messaging-commands';
+import { runPruneCommand } from './prune-command';
 
 const USAGE = `usage: attune <command>
   topology apply            declare every exchange and queue (ROLES picks which; default all)
@@ -28,6 +29,9 @@ const USAGE = `usage: attune <command>
   executions get <id>       show an execution
   inquiries respond <id> <JSON answer>
                             answer an inquiry
+  prune --older-than <age> [--audit-older-than <age>] [--dry-run]
+                            delete finished executions (and their inquiries, enforcements, events)
+                            older than <age> (7d, 12h, 30m); --dry-run prints what it would delete
 executions and inquiries talk to a running instance's HTTP API: ATTUNE_URL (default
 http://127.0.0.1:$PORT) with the key in ATTUNE_API_KEY (or ATTUNE_ADMIN_KEY).
 Other commands take configuration from the same environment variables (and .env) as the app (DATABASE_URL,
@@ -57,7 +61,7 @@ export async function main(argv: string[]): Promise<void> {
   process.on('uncaughtException', failWith);
   process.on('unhandledRejection', failWith);
   const [group, command] = argv;
-  if (!COMMANDS.includes(`${group} ${command}`)) {
+  if (!COMMANDS.includes(`${group} ${command}`) && group !== 'prune') {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
@@ -77,11 +81,14 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const config = configFromEnvironment();
       // On the PostgreSQL transport the queues are in the database too.
-      exitCode = ['keys', 'secrets'].includes(group)
-        ? await withDatabase(config, (withUrl) => runAccessCommand(withUrl, argv, out))
-        : config.messaging.transport === 'postgres'
-          ? await withDatabase(config, (withUrl) => runMessagingCommand(withUrl, argv, out))
-          : await runMessagingCommand(config, argv, out);
+      exitCode =
+        group === 'prune'
+          ? await withDatabase(config, (withUrl) => runPruneCommand(withUrl, argv.slice(1), out))
+          : ['keys', 'secrets'].includes(group)
+            ? await withDatabase(config, (withUrl) => runAccessCommand(withUrl, argv, out))
+            : config.messaging.transport === 'postgres'
+              ? await withDatabase(config, (withUrl) => runMessagingCommand(withUrl, argv, out))
+              : await runMessagingCommand(config, argv, out);
     }
   } catch (error) {
     process.stderr.write(`attune: ${messageOf(error)}\n`);

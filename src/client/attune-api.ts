@@ -814,6 +814,7 @@ export interface components {
       /** @enum {string} */
       status:
         | 'requested'
+        | 'delayed'
         | 'scheduled'
         | 'running'
         | 'paused'
@@ -831,6 +832,7 @@ export interface components {
       /** @enum {string} */
       status:
         | 'requested'
+        | 'delayed'
         | 'scheduled'
         | 'running'
         | 'paused'
@@ -872,9 +874,14 @@ export interface components {
     };
     ExecutionPage: {
       items: components['schemas']['ExecutionView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     TriggerView: {
       /** Format: uuid */
@@ -894,9 +901,14 @@ export interface components {
     };
     TriggerPage: {
       items: components['schemas']['TriggerView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     CreateTriggerDto: {
       /** @example Raised by the monitoring system */
@@ -938,6 +950,9 @@ export interface components {
       } | null;
       timeout_ms: number | null;
       retry_on_worker_loss: boolean;
+      policy: {
+        [key: string]: unknown;
+      } | null;
       /** Format: date-time */
       created_at: string;
       /** Format: date-time */
@@ -945,9 +960,14 @@ export interface components {
     };
     ActionPage: {
       items: components['schemas']['ActionView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     CreateActionDto: {
       /** @example Greets someone */
@@ -972,6 +992,19 @@ export interface components {
        * @default false
        */
       retry_on_worker_loss?: boolean;
+      /**
+       * @description concurrency: at most `limit` executions (per rendered `key`) scheduled or running; the rest wait `delayed` (on_limit delay, the default) or end `canceled` (on_limit cancel)
+       * @example {
+       *       "concurrency": {
+       *         "limit": 2,
+       *         "key": "{{ parameters.host }}",
+       *         "on_limit": "delay"
+       *       }
+       *     }
+       */
+      policy?: {
+        [key: string]: unknown;
+      } | null;
       /** @example demo.greet */
       ref: string;
     };
@@ -998,6 +1031,19 @@ export interface components {
        * @default false
        */
       retry_on_worker_loss?: boolean;
+      /**
+       * @description concurrency: at most `limit` executions (per rendered `key`) scheduled or running; the rest wait `delayed` (on_limit delay, the default) or end `canceled` (on_limit cancel)
+       * @example {
+       *       "concurrency": {
+       *         "limit": 2,
+       *         "key": "{{ parameters.host }}",
+       *         "on_limit": "delay"
+       *       }
+       *     }
+       */
+      policy?: {
+        [key: string]: unknown;
+      } | null;
       /** @description Must equal the ref in the path when given */
       ref?: string;
     };
@@ -1025,9 +1071,14 @@ export interface components {
     };
     RulePage: {
       items: components['schemas']['RuleView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     CreateRuleDto: {
       description?: string | null;
@@ -1124,9 +1175,14 @@ export interface components {
     };
     SensorPage: {
       items: components['schemas']['SensorView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     CreateSensorDto: {
       description?: string | null;
@@ -1206,9 +1262,14 @@ export interface components {
     };
     EventPage: {
       items: components['schemas']['EventView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     EnforcementView: {
       /** Format: uuid */
@@ -1239,9 +1300,14 @@ export interface components {
     };
     EnforcementPage: {
       items: components['schemas']['EnforcementView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     WorkerView: {
       /** Format: uuid */
@@ -1267,9 +1333,14 @@ export interface components {
     };
     WorkerPage: {
       items: components['schemas']['WorkerView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     InquiryView: {
       /** Format: uuid */
@@ -1303,9 +1374,14 @@ export interface components {
     };
     InquiryPage: {
       items: components['schemas']['InquiryView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     RespondToInquiryDto: {
       /**
@@ -1388,9 +1464,14 @@ export interface components {
     };
     SecretPage: {
       items: components['schemas']['SecretView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     PutSecretDto: {
       /**
@@ -1461,9 +1542,14 @@ export interface components {
     };
     KeyPage: {
       items: components['schemas']['KeyView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     GrantDto: {
       /**
@@ -1524,9 +1610,14 @@ export interface components {
     };
     AuditPage: {
       items: components['schemas']['AuditEntryView'][];
-      total: number;
+      /** @description Matching rows, on offset pages (not on cursor pages): exact up to 10000, PostgreSQL's estimate beyond (then total_is_estimate is true) */
+      total?: number;
+      total_is_estimate?: boolean;
       limit: number;
-      offset: number;
+      /** @description Offset pages only */
+      offset?: number;
+      /** @description Pass as ?cursor= for the next page; null on the last page */
+      next_cursor: string | null;
     };
     HeldPermission: {
       /** @example executions:run */
@@ -1968,8 +2059,11 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         status?:
           | 'requested'
+          | 'delayed'
           | 'scheduled'
           | 'running'
           | 'paused'
@@ -2388,6 +2482,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -2813,6 +2909,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -3238,6 +3336,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -3672,6 +3772,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -4106,6 +4208,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         /** @description Only events of this trigger */
         trigger?: string;
       };
@@ -4251,6 +4355,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         /** @description Only enforcements of this event */
         event_id?: string;
         /** @description Only enforcements of this rule */
@@ -4323,6 +4429,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         status?: 'active' | 'draining' | 'inactive';
       };
       header?: never;
@@ -4392,6 +4500,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         status?: 'pending' | 'responded' | 'timeout' | 'canceled';
       };
       header?: never;
@@ -4895,6 +5005,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -5135,6 +5247,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         /** @description List revoked keys too */
         include_revoked?: boolean;
       };
@@ -5723,6 +5837,8 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description The next_cursor of the previous page: the page after it, as fast deep in a long history as at its start. Not with offset. */
+        cursor?: string;
         /** @description Only what this actor did */
         actor?: string;
         /** @description Only changes to this kind of thing */

@@ -140,6 +140,10 @@ const environmentSchema = z.object({
     }),
   WEBHOOK_TOLERANCE_S: integer(1, 86_400).default(300),
   AUTH_FAILURE_LIMIT: integer(1).default(30),
+  RETENTION_DAYS: integer(0, 36_500).default(30),
+  AUDIT_RETENTION_DAYS: integer(0, 36_500).default(365),
+  RETENTION_INTERVAL_MS: integer(100).default(600_000),
+  RETENTION_BATCH_SIZE: integer(1, 100_000).default(1000),
 });
 
 export interface AppConfig {
@@ -195,6 +199,16 @@ export interface AppConfig {
   /** CIDRs core.http never connects to. */
   httpRunnerDeny: string[];
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** History kept (decision 019); 0 days keeps everything. */
+  retention: {
+    /** Finished executions, their events, enforcements and inquiries. */
+    days: number;
+    auditDays: number;
+    /** How often an executor prunes (one replica at a time). */
+    intervalMs: number;
+    /** Rows deleted per statement: short transactions, short locks. */
+    batchSize: number;
+  };
 }
 
 export class InvalidConfigError extends Error {}
@@ -283,5 +297,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secrets: { key: e.ATTUNE_SECRET_KEY, previousKeys: e.ATTUNE_SECRET_KEY_PREVIOUS ?? [] },
     httpRunnerDeny: e.HTTP_RUNNER_DENY,
     logLevel: e.LOG_LEVEL,
+    retention: {
+      days: e.RETENTION_DAYS,
+      auditDays: e.AUDIT_RETENTION_DAYS,
+      intervalMs: e.RETENTION_INTERVAL_MS,
+      batchSize: e.RETENTION_BATCH_SIZE,
+    },
   };
 }

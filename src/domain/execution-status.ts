@@ -3,6 +3,7 @@
 
 export const EXECUTION_STATUSES = [
   'requested',
+  'delayed',
   'scheduled',
   'running',
   'paused',
@@ -27,7 +28,13 @@ export const TERMINAL_STATUSES: readonly ExecutionStatus[] = Object.freeze([
 
 // from -> statuses it may move to. Kept as data (not a switch) so sourcesOf can invert it.
 const TRANSITIONS: Readonly<Record<ExecutionStatus, readonly ExecutionStatus[]>> = Object.freeze({
-  requested: ['scheduled', 'canceled', 'failed'],
+  requested: [
+    'scheduled',
+    'delayed', // its action's concurrency policy is at its limit: it waits for a slot of its key
+    'canceled',
+    'failed',
+  ],
+  delayed: ['scheduled', 'canceled', 'failed'],
   scheduled: [
     'running',
     'requested', // rescheduled after its worker was lost before starting it

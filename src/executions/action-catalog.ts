@@ -6,6 +6,7 @@ import { isSealed, SecretCipher, SecretsDisabledError } from '../secrets/secret-
 import { SEALED_PARAMETER_CONTEXT } from '../secrets/secret-resolver.service';
 import { secretNamesIn } from '../domain/templating';
 import { validateAgainst } from './json-schema';
+import { concurrencyOf, ConcurrencyPolicy } from '../domain/concurrency-policy';
 
 export interface ActionInfo {
   ref: string;
@@ -14,6 +15,8 @@ export interface ActionInfo {
   defaults: Record<string, unknown> | null;
   timeoutMs: number;
   retryOnWorkerLoss: boolean;
+  /** At most this many scheduled or running (per key): decision 018. */
+  concurrency?: ConcurrencyPolicy;
   /** Top-level parameters its schema marks `"secret": true`: stored sealed, shown as ***. */
   secretParameters: string[];
 }
@@ -48,6 +51,7 @@ export class ActionCatalog {
           defaults: row.defaults,
           timeoutMs: row.timeout_ms ?? DEFAULT_ACTION_TIMEOUT_MS,
           retryOnWorkerLoss: row.retry_on_worker_loss,
+          concurrency: concurrencyOf(row.policy),
           secretParameters: secretParametersOf(row.parameters_schema),
         }
       : undefined;

@@ -83,6 +83,22 @@ export class MetricsService {
     labelNames: ['transport', 'reason'],
     registers: [this.registry],
   });
+  readonly prunedRows = new Counter({
+    name: 'attune_history_pruned_rows_total',
+    help: 'Rows deleted by retention passes, by table (RETENTION_DAYS, AUDIT_RETENTION_DAYS)',
+    labelNames: ['table'],
+    registers: [this.registry],
+  });
+  readonly prunePasses = new Counter({
+    name: 'attune_history_prune_passes_total',
+    help: 'Retention passes this process ran to the end',
+    registers: [this.registry],
+  });
+  readonly prunePassSeconds = new Gauge({
+    name: 'attune_history_prune_pass_seconds',
+    help: 'How long the last retention pass of this process took',
+    registers: [this.registry],
+  });
 
   readonly executionStageDuration = new Histogram({
     name: 'attune_execution_stage_duration_seconds',

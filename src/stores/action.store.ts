@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import type { ActionDefinition } from '../domain/core-pack';
+import type { ActionPolicy } from '../domain/concurrency-policy';
 import { DefinitionRow, DefinitionStore } from './definition.store';
 import { jsonParam, Sql } from './sql';
 
@@ -12,12 +13,20 @@ export interface ActionRow extends DefinitionRow {
   defaults: Record<string, unknown> | null;
   timeout_ms: number | null;
   retry_on_worker_loss: boolean;
+  /** Concurrency policy (decision 018); null: none. */
+  policy: ActionPolicy | null;
 }
 
 /** What running an action needs to know of it. */
 export type ActionCatalogRow = Pick<
   ActionRow,
-  'ref' | 'runner' | 'parameters_schema' | 'defaults' | 'timeout_ms' | 'retry_on_worker_loss'
+  | 'ref'
+  | 'runner'
+  | 'parameters_schema'
+  | 'defaults'
+  | 'timeout_ms'
+  | 'retry_on_worker_loss'
+  | 'policy'
 >;
 
 /** The action table. */
@@ -30,7 +39,7 @@ export class ActionStore extends DefinitionStore<ActionRow> {
   /** What running the action needs to know. */
   async catalogEntry(ref: string): Promise<ActionCatalogRow | undefined> {
     const [row] = await this.db.query<ActionCatalogRow>(
-      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss
+      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss, policy
          FROM action WHERE ref = $1`,
       [ref],
     );

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { listPage, ListQuery } from './list-page';
+import { listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { inTransaction, poolSql, transactionLock } from './sql';
 import { ADVISORY_LOCKS } from '../database/advisory-locks';
 
@@ -80,7 +80,7 @@ export class ApiKeyStore {
         filters: [
           { sql: '(revoked_at IS NULL) = ?', value: query.includeRevoked ? undefined : true },
         ],
-        orderBy: 'created_at DESC, id DESC',
+        order: NEWEST_FIRST,
       },
       query,
     );

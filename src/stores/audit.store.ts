@@ -1,3 +1,6 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import type { PruneStep } from './retention-rules';
+import type { Sql } from './sql';
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { listPage, ListQuery } from './list-page';
@@ -57,9 +60,15 @@ export class AuditStore {
           { sql: 'resource = ?', value: query.resource },
           { sql: 'action = ?', value: query.action },
         ],
-        orderBy: 'at DESC, id DESC',
+        order: { key: 'at', keyType: 'timestamptz', id: 'id', idType: 'bigint', direction: 'DESC' },
       },
       query,
     );
+  }
+
+  /** One batch of a retention pass: audit entries older than AUDIT_RETENTION_DAYS. */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'audit_log', key: 'at', id: 'id', idType: 'bigint' as const };
+    return pruneBatch(sql, spec, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseService } from '../database/database.service';
 import { conflict, notFound } from '../common/errors';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { isCoreRef } from '../domain/core-pack';
 import { poolSql, Sql } from './sql';
 
@@ -33,7 +33,7 @@ export abstract class DefinitionStore<Row extends DefinitionRow> {
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<Row>(
       this.pool,
-      { from: this.table, columns: '*', filters, orderBy: 'created_at DESC, id DESC' },
+      { from: this.table, columns: '*', filters, order: NEWEST_FIRST },
       query,
     );
   }

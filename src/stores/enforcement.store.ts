@@ -1,6 +1,9 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptEnforcement } from './retention-rules';
+import type { Sql } from './sql';
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql } from './sql';
 
 /** An enforcement with the execution it created, if any. */
@@ -31,9 +34,16 @@ export class EnforcementStore {
         from: 'enforcement e LEFT JOIN execution x ON x.enforcement_id = e.id',
         columns: 'e.*, x.id AS execution_id',
         filters,
-        orderBy: 'e.created_at DESC, e.id DESC',
+        order: { ...NEWEST_FIRST, key: 'e.created_at', id: 'e.id' },
       },
       query,
     );
+  }
+
+  /** One batch of a retention pass: enforcements older than the window with no execution left. */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'enforcement', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptEnforcement('t', step);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }

@@ -1,3 +1,6 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptEvent } from './retention-rules';
+import type { Sql } from './sql';
 import { Injectable } from '@nestjs/common';
 import { TickBatcher } from '../common/tick-batcher';
 import { DatabaseService } from '../database/database.service';
@@ -5,7 +8,7 @@ import type { PayloadOf } from '../domain/messages';
 import { EXECUTION_COLUMNS } from './execution-columns';
 import type { NewExecution } from './execution.store';
 import { ExecutionRow } from '../executions/execution-view';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql } from './sql';
 
 /** One matching rule's outcome for an event: an execution to request, or why not. */
@@ -90,7 +93,7 @@ export class EventStore {
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<EventRow>(
       poolSql(this.db),
-      { from: 'event', columns: '*', filters, orderBy: 'created_at DESC, id DESC' },
+      { from: 'event', columns: '*', filters, order: NEWEST_FIRST },
       query,
     );
   }
@@ -142,5 +145,12 @@ export class EventStore {
         return row ? [row] : [];
       });
     });
+  }
+
+  /** One batch of a retention pass: events older than the window with no enforcement left. */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'event', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptEvent('t', step);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }

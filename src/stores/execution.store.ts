@@ -1,3 +1,5 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptExecution } from './retention-rules';
 import { Injectable } from '@nestjs/common';
 import { ExecutionStatus, sourcesOf } from '../domain/execution-status';
 import { columnsOf, EXECUTION_COLUMNS } from './execution-columns';
@@ -7,7 +9,8 @@ import {
   TransitionGuard,
   TransitionOutcome,
 } from './execution-transitions';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { admitUnderPolicy, AdmissionOutcome, AdmissionRequest } from './execution-admission';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql, Sql } from './sql';
 import { DatabaseService } from '../database/database.service';
 import { ExecutionRow } from '../executions/execution-view';
@@ -100,7 +103,7 @@ export class ExecutionStore {
         from: 'execution',
         columns: EXECUTION_COLUMNS,
         filters,
-        orderBy: 'created_at DESC, id DESC',
+        order: NEWEST_FIRST,
       },
       query,
     );
@@ -126,8 +129,8 @@ export class ExecutionStore {
   }
 
   /**
-   * Takes up to `limit` executions from the head of the waiting line (`requested`, oldest
-   * first), skipping those of actions whose runner is not in `runners` (no room for them) and
+   * Takes up to `limit` executions from the head of the waiting line (`requested`, and
+   * `delayed` ones whose policy key has room again; oldest first), skipping those of actions whose runner is not in `runners` (no room for them) and
    * those in `skip` (given back in this pass). Each is taken by one taker (SKIP LOCKED) and held
    * for it by a lease.
    */
@@ -139,9 +142,15 @@ export class ExecutionStore {
     const rows = await this.db.query<ExecutionRow>(
       `WITH taken AS (
          SELECT e.id FROM execution e LEFT JOIN action a ON a.ref = e.action_ref
-          WHERE e.status = 'requested' AND e.dispatch_after <= now()
+          WHERE e.status IN ('requested', 'delayed') AND e.dispatch_after <= now()
             AND (a.ref IS NULL OR a.runner = ANY($2::text[]))
             AND NOT e.id = ANY($3::uuid[])
+            -- A delayed one only once its key has room again (decision 018).
+            AND (e.status = 'requested'
+                 OR (SELECT count(*) FROM execution x
+                      WHERE x.action_ref = e.action_ref AND x.concurrency_key = e.concurrency_key
+                        AND x.status IN ('scheduled', 'running'))
+                    < COALESCE((a.policy -> 'concurrency' ->> 'limit')::int, 0))
           ORDER BY e.created_at, e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED
        )
        UPDATE execution e SET dispatch_after = ${TAKE_LEASE_SQL} FROM taken
@@ -157,9 +166,21 @@ export class ExecutionStore {
   /** Gives a taken execution back to its place in the line (no worker could take it after all). */
   async giveBack(id: string): Promise<void> {
     await this.db.query(
-      `UPDATE execution SET dispatch_after = now() WHERE id = $1 AND status = 'requested'`,
+      `UPDATE execution SET dispatch_after = now()
+        WHERE id = $1 AND status IN ('requested', 'delayed')`,
       [id],
     );
+  }
+
+  /**
+   * Schedules a taken execution of an action with a concurrency policy if its key has room, else
+   * delays it (or says it is over the limit, for `on_limit: cancel`): see execution-admission.
+   */
+  admitUnderPolicy(
+    request: AdmissionRequest,
+    onLimit: 'delay' | 'cancel',
+  ): Promise<AdmissionOutcome> {
+    return admitUnderPolicy(this.db, request, onLimit);
   }
 
   /**
@@ -273,6 +294,13 @@ export class ExecutionStore {
     guard: Required<Pick<TransitionGuard, 'attempt' | 'workerId'>>,
   ): Promise<TransitionOutcome> {
     return this.transitions.claimFinished(id, to, fields, guard);
+  }
+
+  /** One batch of a retention pass: finished executions older than the window (decision 019). */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'execution', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptExecution('t', step.foreignKeys);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }
 

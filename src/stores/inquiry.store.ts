@@ -1,6 +1,9 @@
+import { pruneBatch, PruneBatch } from './prune-batch';
+import { PruneStep, keptInquiry } from './retention-rules';
+import type { Sql } from './sql';
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { jsonParam, poolSql } from './sql';
 
 export interface InquiryRow {
@@ -64,7 +67,7 @@ export class InquiryStore {
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<InquiryRow>(
       poolSql(this.db),
-      { from: 'inquiry', columns: '*', filters, orderBy: 'created_at DESC, id DESC' },
+      { from: 'inquiry', columns: '*', filters, order: NEWEST_FIRST },
       query,
     );
   }
@@ -118,5 +121,12 @@ export class InquiryStore {
         LIMIT $1`,
       [limit],
     );
+  }
+
+  /** One batch of a retention pass: inquiries older than the window whose execution goes. */
+  prune(sql: Sql, step: PruneStep): Promise<PruneBatch> {
+    const spec = { table: 'inquiry', key: 'created_at', id: 'id', idType: 'uuid' as const };
+    const keep = keptInquiry('t', step.foreignKeys);
+    return pruneBatch(sql, { ...spec, keep }, step.cutoff, step.after, step.batchSize, step.dryRun);
   }
 }

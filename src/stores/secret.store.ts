@@ -23,7 +23,11 @@ export class SecretStore {
   page(query: ListQuery) {
     return listPage<SecretRow>(
       poolSql(this.db),
-      { from: 'secret', columns: LISTED, orderBy: 'name' },
+      {
+        from: 'secret',
+        columns: LISTED,
+        order: { key: 'name', keyType: 'text', id: 'name', idType: 'text', direction: 'ASC' },
+      },
       query,
     );
   }

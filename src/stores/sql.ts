@@ -52,3 +52,33 @@ export async function tryTransactionLock(sql: Sql, key: number): Promise<boolean
 export function jsonParam(value: unknown): string | null {
   return value === null || value === undefined ? null : JSON.stringify(value);
 }
+
+/**
+ * Runs `work` on one connection of its own while holding a session advisory lock, if no other
+ * session holds it (undefined then): many short transactions, one holder across processes.
+ */
+export async function withSessionLockTried<T>(
+  db: DatabaseService,
+  key: number,
+  work: (sql: Sql) => Promise<T>,
+): Promise<T | undefined> {
+  const runner = db.dataSource.createQueryRunner();
+  const sql: Sql = {
+    rows: async (text, params) => (await runner.query(text, params, true)).records,
+  };
+  try {
+    await runner.connect();
+    const [{ locked }] = await sql.rows<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock($1) AS locked',
+      [key],
+    );
+    if (!locked) return undefined;
+    try {
+      return await work(sql);
+    } finally {
+      await sessionUnlock(sql, key);
+    }
+  } finally {
+    await runner.release();
+  }
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import { PURE_RUNNERS } from '../domain/core-pack';
-import { ListFilter, listPage, ListQuery } from './list-page';
+import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql, Sql } from './sql';
 
 export interface WorkerRow {
@@ -66,7 +66,12 @@ export class WorkerStore {
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<WorkerRow>(
       poolSql(this.db),
-      { from: 'worker', columns: COLUMNS, filters, orderBy: 'registered_at DESC, id DESC' },
+      {
+        from: 'worker',
+        columns: COLUMNS,
+        filters,
+        order: { ...NEWEST_FIRST, key: 'registered_at' },
+      },
       query,
     );
   }

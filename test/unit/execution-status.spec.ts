@@ -13,6 +13,7 @@ import {
 // fails here. Columns are in this order; A = apply, n = noop, . = illegal.
 const COLUMNS: ExecutionStatus[] = [
   'requested',
+  'delayed',
   'scheduled',
   'running',
   'paused',
@@ -25,16 +26,17 @@ const COLUMNS: ExecutionStatus[] = [
 
 // prettier-ignore
 const MATRIX: Record<ExecutionStatus, string> = {
-  //          req sch run pau suc fai tim can aba
-  requested: 'n   A   .   .   .   A   .   A   .',
-  scheduled: 'A   n   A   .   .   A   .   A   A',
-  running:   'A   .   n   A   A   A   A   A   A',
-  paused:    '.   .   A   n   A   A   A   A   A',
-  succeeded: '.   .   .   .   n   .   .   .   .',
-  failed:    '.   .   .   .   .   n   .   .   .',
-  timeout:   '.   .   .   .   .   .   n   .   .',
-  canceled:  '.   .   .   .   .   .   .   n   .',
-  abandoned: '.   .   .   .   .   .   .   .   n',
+  //          req del sch run pau suc fai tim can aba
+  requested: 'n   A   A   .   .   .   A   .   A   .',
+  delayed:   '.   n   A   .   .   .   A   .   A   .',
+  scheduled: 'A   .   n   A   .   .   A   .   A   A',
+  running:   'A   .   .   n   A   A   A   A   A   A',
+  paused:    '.   .   .   A   n   A   A   A   A   A',
+  succeeded: '.   .   .   .   .   n   .   .   .   .',
+  failed:    '.   .   .   .   .   .   n   .   .   .',
+  timeout:   '.   .   .   .   .   .   .   n   .   .',
+  canceled:  '.   .   .   .   .   .   .   .   n   .',
+  abandoned: '.   .   .   .   .   .   .   .   .   n',
 };
 
 const OUTCOME = { A: 'apply', n: 'noop', '.': 'illegal' } as const;
@@ -55,8 +57,8 @@ const PAIRS: [ExecutionStatus, ExecutionStatus, 'apply' | 'noop' | 'illegal'][] 
 
 describe('execution status state machine', () => {
   it('the expected matrix is well-formed', () => {
-    expect(PAIRS).toHaveLength(81);
-    for (const row of Object.values(MATRIX)) expect(row.trim().split(/\s+/)).toHaveLength(9);
+    expect(PAIRS).toHaveLength(100);
+    for (const row of Object.values(MATRIX)) expect(row.trim().split(/\s+/)).toHaveLength(10);
     expect([...EXECUTION_STATUSES]).toEqual(COLUMNS);
   });
 
@@ -72,13 +74,14 @@ describe('execution status state machine', () => {
 
   const EXPECTED_SOURCES: Record<ExecutionStatus, ExecutionStatus[]> = {
     requested: ['scheduled', 'running'],
-    scheduled: ['requested'],
+    delayed: ['requested'],
+    scheduled: ['requested', 'delayed'],
     running: ['scheduled', 'paused'],
     paused: ['running'],
     succeeded: ['running', 'paused'],
-    failed: ['requested', 'scheduled', 'running', 'paused'],
+    failed: ['requested', 'delayed', 'scheduled', 'running', 'paused'],
     timeout: ['running', 'paused'],
-    canceled: ['requested', 'scheduled', 'running', 'paused'],
+    canceled: ['requested', 'delayed', 'scheduled', 'running', 'paused'],
     abandoned: ['scheduled', 'running', 'paused'],
   };
 

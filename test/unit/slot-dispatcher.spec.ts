@@ -116,14 +116,14 @@ describe('SlotDispatcher: the waiting line, taken as slots free', () => {
     const { pool, dispatcher, waiting } = setUp([worker('a', ['shell', 'noop'], 1)]);
     waiting(2);
     await dispatcher.placeWaiting();
-    expect(dispatcher.queuesBehindOthers('shell')).toBe(true);
+    expect(dispatcher.queuesBehindOthers({ runner: 'shell' })).toBe(true);
     // Pure work never queues.
-    expect(dispatcher.queuesBehindOthers('noop')).toBe(false);
+    expect(dispatcher.queuesBehindOthers({ runner: 'noop' })).toBe(false);
     pool.release('a');
     await dispatcher.placeWaiting();
     pool.release('a');
     await dispatcher.placeWaiting();
-    expect(dispatcher.queuesBehindOthers('shell')).toBe(false);
+    expect(dispatcher.queuesBehindOthers({ runner: 'shell' })).toBe(false);
   });
 
   it('runs one more pass for wakes that come during a pass, not one per wake', async () => {

@@ -104,7 +104,7 @@ export class EnforcementProcessor {
       }
       const parameters = prepared.parameters;
       // Executions already waiting for a slot go first: this one joins the line behind them.
-      const pick = this.dispatcher.queuesBehindOthers(action.runner)
+      const pick = this.dispatcher.queuesBehindOthers(action)
         ? 'all-busy'
         : await this.pool.pick(action.runner);
       planned.push({

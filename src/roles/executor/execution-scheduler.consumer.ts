@@ -51,7 +51,7 @@ export class ExecutionScheduler {
       return;
     }
     // Executions already waiting go first: this one takes its place behind them.
-    const pick = this.dispatcher.queuesBehindOthers(action.runner)
+    const pick = this.dispatcher.queuesBehindOthers(action)
       ? 'all-busy'
       : await this.pool.pick(action.runner);
     if (typeof pick === 'string') {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ExecutionsModule } from '../../executions/executions.module';
+import { RetentionModule } from '../../retention/retention.module';
+import { HistoryRetention } from './history-retention';
 import { DeadLetterHandler } from './dead-letter-handler.consumer';
 import { DeadWorkerReaper } from './dead-worker-reaper';
 import { EnforcementProcessor } from './enforcement-processor.consumer';
@@ -17,10 +19,11 @@ import { WorkerPool } from './worker-pool';
  * The executor role: enforcement processor (events → executions), scheduler (executions →
  * workers), execution manager (worker reports → state) and dead-letter handler (what worker
  * queues give back), each on its own queue; and the slot dispatcher, which starts the
- * executions waiting in PostgreSQL as worker slots free (decision 014).
+ * executions waiting in PostgreSQL as worker slots free (decision 014); and retention of history
+ * (decision 019).
  */
 @Module({
-  imports: [ExecutionsModule],
+  imports: [ExecutionsModule, RetentionModule],
   controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
   providers: [
     RuleCache,
@@ -31,6 +34,7 @@ import { WorkerPool } from './worker-pool';
     LostOfferSweeper,
     DeadWorkerReaper,
     InquiryTimeouts,
+    HistoryRetention,
   ],
 })
 export class ExecutorModule {}

@@ -1,7 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DatabaseService } from '../../database/database.service';
 import { isPureRunner } from '../../domain/core-pack';
-import { ActionCatalog } from '../../executions/action-catalog';
+import { ActionCatalog, ActionInfo } from '../../executions/action-catalog';
+import {
+  ConcurrencyPolicy,
+  concurrencyKeyOf,
+  overLimitReason,
+} from '../../domain/concurrency-policy';
 import { ExecutionLifecycle } from '../../executions/execution-lifecycle.service';
 import { ExecutionRow } from '../../executions/execution-view';
 import { runWithCorrelation } from '../../logging/correlation';
@@ -17,7 +22,8 @@ const MAX_SCAN = 1000;
  */
 const SAFETY_PASS_MS = 1000;
 
-type Placement = 'placed' | 'given-back' | 'gone' | 'send-failed';
+/** `delayed`: back in the line under its concurrency policy until its key has room. */
+type Placement = 'placed' | 'given-back' | 'delayed' | 'gone' | 'send-failed';
 
 /**
  * Starts the executions that wait in PostgreSQL for a worker slot (every `requested` one),
@@ -60,11 +66,13 @@ export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Whether a new execution of `runner` should join the line instead of taking a freed slot
-   * directly: while others wait for a slot, it goes behind them. Pure ones take no slot.
+   * Whether a new execution of `action` should join the line instead of taking a freed slot
+   * directly: while others wait for a slot, it goes behind them (pure ones take no slot). One of
+   * an action with a concurrency policy always does: only the line decides under the policy.
    */
-  queuesBehindOthers(runner: string): boolean {
-    return this.lineMayHoldWork && !isPureRunner(runner);
+  queuesBehindOthers(action: Pick<ActionInfo, 'runner' | 'concurrency'>): boolean {
+    if (action.concurrency) return true;
+    return this.lineMayHoldWork && !isPureRunner(action.runner);
   }
 
   /** Executions joined the line: place them as soon as there is room. */
@@ -102,6 +110,7 @@ export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShut
    */
   private async pass(): Promise<void> {
     const givenBack: string[] = [];
+    const delayed: string[] = [];
     let failedSends = 0;
     let scanned = 0;
     while (scanned < MAX_SCAN) {
@@ -118,12 +127,14 @@ export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShut
       }
       let more = false;
       for (const { runners, limit } of batches) {
-        const taken = await this.executions.takeWaiting(limit, runners, givenBack);
+        const taken = await this.executions.takeWaiting(limit, runners, [...givenBack, ...delayed]);
         scanned += taken.length;
         more ||= taken.length === limit;
-        const placements = await Promise.all(taken.map((row) => this.place(row)));
+        const placements = await this.placeAll(taken);
         placements.forEach((placement, i) => {
           if (placement === 'given-back') givenBack.push(taken[i].id);
+          // Looked at once a pass: it waits for a slot of its key (or an older one's turn).
+          if (placement === 'delayed') delayed.push(taken[i].id);
           if (placement === 'send-failed') failedSends++;
         });
       }
@@ -139,15 +150,30 @@ export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
+  /**
+   * Places taken executions: those under a concurrency policy one after another in line order
+   * (so they are admitted in request order), the others at once.
+   */
+  private async placeAll(taken: ExecutionRow[]): Promise<Placement[]> {
+    const actions = await Promise.all(taken.map((row) => this.actions.get(row.action_ref)));
+    const placements = new Array<Promise<Placement>>(taken.length);
+    let inOrder: Promise<unknown> = Promise.resolve();
+    taken.forEach((row, i) => {
+      const action = actions[i];
+      if (action?.concurrency) {
+        const concurrency = action.concurrency;
+        placements[i] = inOrder.then(() => this.placeUnderPolicy(row, action, concurrency));
+        inOrder = placements[i].catch(() => undefined);
+      } else {
+        placements[i] = this.place(row, action);
+      }
+    });
+    return Promise.all(placements);
+  }
+
   /** Schedules it on a worker with room and sends it there, or gives it back to the line. */
-  private async place(row: ExecutionRow): Promise<Placement> {
-    const action = await this.actions.get(row.action_ref);
-    if (!action) {
-      await this.lifecycle.transition(row.id, 'failed', {
-        error: `action '${row.action_ref}' no longer exists`,
-      });
-      return 'gone';
-    }
+  private async place(row: ExecutionRow, action: ActionInfo | undefined): Promise<Placement> {
+    if (!action) return this.failGone(row);
     const pick = await this.pool.pick(action.runner);
     if (typeof pick === 'string') {
       await this.executions.giveBack(row.id);
@@ -164,11 +190,66 @@ export class SlotDispatcher implements OnApplicationBootstrap, OnApplicationShut
       this.pool.release(pick.workerId);
       return 'gone';
     }
+    return this.send(outcome.row, action);
+  }
+
+  /**
+   * Under a concurrency policy (decision 018): scheduled if its key has room and nothing older
+   * of it waits, else `delayed` until a slot of its key frees, or `canceled` (on_limit: cancel).
+   */
+  private async placeUnderPolicy(
+    row: ExecutionRow,
+    action: ActionInfo,
+    policy: ConcurrencyPolicy,
+  ): Promise<Placement> {
+    const pick = await this.pool.pick(action.runner);
+    if (typeof pick === 'string') {
+      await this.executions.giveBack(row.id);
+      return 'given-back';
+    }
+    const key = concurrencyKeyOf(policy, row.parameters);
+    const outcome = await this.executions.admitUnderPolicy(
+      {
+        id: row.id,
+        attempt: row.attempt,
+        actionRef: action.ref,
+        key,
+        limit: policy.limit,
+        workerId: pick.workerId,
+      },
+      policy.on_limit,
+    );
+    if (outcome.kind !== 'scheduled') this.pool.release(pick.workerId);
+    switch (outcome.kind) {
+      case 'scheduled':
+        this.lifecycle.notify(outcome.row);
+        return this.send(outcome.row, action);
+      case 'delayed':
+        if (outcome.row) this.lifecycle.notify(outcome.row);
+        return 'delayed';
+      case 'over-limit':
+        await this.lifecycle.transition(row.id, 'canceled', {
+          error: overLimitReason(action.ref, policy, key),
+        });
+        return 'gone';
+      case 'gone':
+        return 'gone';
+    }
+  }
+
+  private send(row: ExecutionRow, action: ActionInfo): Promise<Placement> {
     return runWithCorrelation({ correlationId: row.correlation_id }, () =>
-      this.dispatch.send(outcome.row, action, row.correlation_id),
+      this.dispatch.send(row, action, row.correlation_id),
     ).then(
       (): Placement => 'placed',
       (): Placement => 'send-failed',
     );
+  }
+
+  private async failGone(row: ExecutionRow): Promise<Placement> {
+    await this.lifecycle.transition(row.id, 'failed', {
+      error: `action '${row.action_ref}' no longer exists`,
+    });
+    return 'gone';
   }
 }

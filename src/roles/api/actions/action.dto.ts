@@ -11,6 +11,7 @@ import {
   Min,
 } from 'class-validator';
 import { RUNNERS, RunnerName } from '../../../domain/core-pack';
+import type { ActionPolicy } from '../../../domain/concurrency-policy';
 import { PageOf } from '../../../http/pagination.dto';
 import { IsRef, REF_MAX_LENGTH } from '../../../http/ref.pipe';
 
@@ -69,6 +70,19 @@ export class ActionDefinitionDto {
   @IsOptional()
   @IsBoolean()
   retry_on_worker_loss?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    example: { concurrency: { limit: 2, key: '{{ parameters.host }}', on_limit: 'delay' } },
+    description:
+      'concurrency: at most `limit` executions (per rendered `key`) scheduled or running; ' +
+      'the rest wait `delayed` (on_limit delay, the default) or end `canceled` (on_limit cancel)',
+  })
+  @IsOptional()
+  @IsObject()
+  policy?: ActionPolicy | null;
 }
 
 export class CreateActionDto extends ActionDefinitionDto {
@@ -95,6 +109,8 @@ export class ActionView {
   defaults!: Record<string, unknown> | null;
   @ApiProperty({ type: Number, nullable: true }) timeout_ms!: number | null;
   @ApiProperty() retry_on_worker_loss!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  policy!: ActionPolicy | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }

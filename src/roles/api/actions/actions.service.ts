@@ -10,6 +10,7 @@ import { inTransaction, jsonParam } from '../../../stores/sql';
 import { iso } from '../../../common/iso';
 import { checkAgainst, userSchemaProblem } from '../../../executions/user-schema';
 import { ActionDefinitionDto, ActionView } from './action.dto';
+import { policyProblems } from '../../../domain/concurrency-policy';
 
 @Injectable()
 export class ActionsService extends DefinitionService<ActionRow, ActionView, ActionDefinitionDto> {
@@ -50,7 +51,7 @@ function columns(dto: ActionDefinitionDto) {
   const schema = dto.parameters_schema ?? null;
   const defaults = dto.defaults ?? null;
   const problem = schema === null ? undefined : userSchemaProblem(schema, 'parameters_schema');
-  assertNoProblems(problem ? [problem] : []);
+  assertNoProblems([...(problem ? [problem] : []), ...policyProblems(dto.policy)]);
   if (schema !== null && defaults !== null) {
     // Defaults are merged under each run's parameters, so alone they may lack required fields.
     const problems = checkAgainst({ ...schema, required: [] }, defaults, 'defaults');
@@ -63,6 +64,7 @@ function columns(dto: ActionDefinitionDto) {
     defaults: jsonParam(defaults),
     timeout_ms: dto.timeout_ms ?? null,
     retry_on_worker_loss: dto.retry_on_worker_loss ?? false,
+    policy: jsonParam(dto.policy ?? null),
   };
 }
 
@@ -76,6 +78,7 @@ function toView(row: ActionRow): ActionView {
     defaults: row.defaults,
     timeout_ms: row.timeout_ms,
     retry_on_worker_loss: row.retry_on_worker_loss,
+    policy: row.policy,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
   };

@@ -1,0 +1,353 @@
+'use strict';
+// `npm run bench -- --history`: Attune all-in-one on an empty database and on one holding
+// BENCH_HISTORY_ROWS (5,000,000) finished executions with their events and enforcements, in the
+// same run: the peak (closed loop) and a fixed rate (half the empty peak) on each, list endpoint
+// latencies sampled during the fixed-rate run (first page, a cursor page deep in the history, a
+// filtered page), then a prune pass of a fifth of the history (`attune prune`) while a closed
+// loop runs, with the throughput during the pass against the peak without it.
+
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { TOPOLOGIES } = require('./attune-phase');
+const { drive, readLatencies } = require('./attune-watch');
+const { startDeployment, TRIGGER } = require('./deployment');
+const { closedLoop, fixedRate } = require('./load-shapes');
+const { spawnNode, ROOT } = require('./processes');
+const { summarize, round } = require('./stats');
+
+/** History spans this many days, its newest row a day old; the prune takes the oldest fifth. */
+const SPAN_DAYS = 50;
+const PRUNE_OLDER_THAN_DAYS = 1 + SPAN_DAYS * 0.8;
+const FILL_BATCH = 1_000_000;
+/** Settings of the history runs: no retention pass of its own during the run. */
+const HISTORY_APP_ENV = { RETENTION_DAYS: '0', AUDIT_RETENTION_DAYS: '0' };
+
+/**
+ * Fills the history: `rows` finished executions (2% failed) of 10 actions, each with the event
+ * and enforcement a rule firing leaves, spread over SPAN_DAYS ending a day ago; generated in
+ * PostgreSQL (generate_series), in batches so that each statement's transaction stays bounded.
+ */
+async function fillHistory(db, rows, label) {
+  const at = `now() - interval '1 day' - make_interval(secs => (${rows} - g) * ${(SPAN_DAYS * 86_400) / rows})`;
+  const started = performance.now();
+  for (let from = 1; from <= rows; from += FILL_BATCH) {
+    const to = Math.min(rows, from + FILL_BATCH - 1);
+    const series = `generate_series(${from}, ${to}) g`;
+    await db.query(
+      `INSERT INTO event (id, trigger_ref, payload, source, correlation_id, created_at)
+       SELECT md5('ev' || g)::uuid, 'hist.trigger_' || (g % 10), '{"seq": 1}', 'webhook',
+              md5('co' || g)::uuid, ${at} FROM ${series}`,
+    );
+    await db.query(
+      `INSERT INTO enforcement (id, event_id, rule_ref, trigger_ref, action_ref, status,
+                                correlation_id, created_at)
+       SELECT md5('en' || g)::uuid, md5('ev' || g)::uuid, 'hist.rule_' || (g % 10),
+              'hist.trigger_' || (g % 10), 'hist.action_' || (g % 10), 'created',
+              md5('co' || g)::uuid, ${at} FROM ${series}`,
+    );
+    await db.query(
+      `INSERT INTO execution (id, action_ref, status, parameters, result, correlation_id,
+                              enforcement_id, created_by, created_at, scheduled_at, started_at,
+                              finished_at, updated_at)
+       SELECT md5('ex' || g)::uuid, 'hist.action_' || (g % 10),
+              CASE WHEN g % 50 = 0 THEN 'failed' ELSE 'succeeded' END, '{"seq": 1}',
+              '{"ok": true}', md5('co' || g)::uuid, md5('en' || g)::uuid,
+              'rule:hist.rule_' || (g % 10), ${at}, ${at}, ${at},
+              ${at} + interval '10 milliseconds', ${at} FROM ${series}`,
+    );
+    process.stderr.write(`  [${label}] history: ${to} of ${rows} executions\n`);
+  }
+  // What autovacuum would have done by then (it is off on these machines): visibility map
+  // and statistics.
+  await db.query('VACUUM (ANALYZE) event, enforcement, execution');
+  return Math.round((performance.now() - started) / 1000);
+}
+
+/** GETs `paths` one after another in a loop until `until()` holds; latencies per name. */
+async function sampleLists(http, paths, until) {
+  /** @type {Record<string, number[]>} */
+  const latencies = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+  while (!until()) {
+    for (const [name, listPath] of Object.entries(paths)) {
+      const started = performance.now();
+      const response = await http.request('GET', listPath);
+      if (response.status !== 200) {
+        throw new Error(`GET ${listPath} answered ${response.status}`);
+      }
+      latencies[name].push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(latencies).map(([name, values]) => [name, summarize(values)]),
+  );
+}
+
+/**
+ * @param {import('./config').BenchConfig} config
+ * @param {{ phase: Function, common: any, appEnv: Record<string, string> }} context
+ */
+async function historyRuns(config, { phase, common, appEnv }) {
+  const variants = [
+    { name: 'empty', rows: 0 },
+    { name: 'history', rows: config.historyRows },
+  ];
+  const results = [];
+  let rate;
+  for (const variant of variants) {
+    const result = await phase(`all-in-one, ${variant.name} (${variant.rows} rows)`, () =>
+      runVariant(config, { ...common, appEnv: { ...appEnv, ...HISTORY_APP_ENV } }, variant, rate),
+    );
+    if (!result) break;
+    rate ??= Math.max(1, Math.round(result.peak.per_second / 2));
+    results.push(result);
+  }
+  return results;
+}
+
+async function runVariant(config, common, variant, fixedRateOrUndefined) {
+  const label = `history-${variant.name}`;
+  const deployment = await startDeployment(config, {
+    label,
+    topology: TOPOLOGIES.allinone,
+    appEnv: common.appEnv,
+    logDir: common.logDir,
+    cleanup: common.cleanup,
+    rss: common.rss,
+    rule: { action: 'core.noop' },
+    httpSockets: config.concurrency + 1,
+  });
+  const { db, http, children, database, prefix } = deployment;
+  try {
+    const fillSeconds = variant.rows > 0 ? await fillHistory(db, variant.rows, label) : 0;
+    const webhook = (tag) => async (i) => {
+      const response = await http.request('POST', `/api/v1/webhooks/${TRIGGER}`, {
+        seq: i,
+        ...(tag ? { warmup: tag } : {}),
+      });
+      // An open-ended closed loop fills the backlog to MAX_BACKLOG: back off as a client would.
+      if (response.status === 429) {
+        await sleep(100);
+        return webhook(tag)(i);
+      }
+      if (response.status !== 202) throw new Error(`webhook answered ${response.status}`);
+    };
+    /** One measured run from now on: its rows are those created from `since`. */
+    const measure = async (name, count, shape) => {
+      const since = new Date();
+      const state = { sent: 0, succeeded: 0, polls: 0, failure: undefined };
+      const watch = { db, children, stallMs: config.stallMs, state, since };
+      await drive(`${label} ${name}`, count, watch, () => shape(state));
+      return { since, ...(await readLatencies(db, since)) };
+    };
+
+    await measure('warm-up', config.warmup, (state) =>
+      closedLoop({
+        count: config.warmup,
+        concurrency: config.concurrency,
+        send: webhook('true'),
+        onSent: () => state.sent++,
+      }),
+    );
+    const peak = await measure('peak', config.n, (state) =>
+      closedLoop({
+        count: config.n,
+        concurrency: config.concurrency,
+        send: webhook(),
+        onSent: () => state.sent++,
+      }),
+    );
+    const rate = fixedRateOrUndefined ?? Math.max(1, Math.round(peak.perSecond / 2));
+
+    // Lists while the fixed-rate load runs. The deep page: a cursor 80% of the way down.
+    const { rows: counted } = await db.query('SELECT count(*)::int AS n FROM execution');
+    const depth = Math.floor(counted[0].n * 0.8);
+    const deep = await http.request('GET', `/api/v1/executions?limit=1&offset=${depth}`);
+    const deepCursor = deep.body.next_cursor;
+    const deepAction = deep.body.items[0].action;
+    const paths = {
+      'first page': '/api/v1/executions?limit=50',
+      [`cursor page at row ${depth}`]: `/api/v1/executions?limit=50&cursor=${deepCursor}`,
+      'filtered first page (status=failed)': '/api/v1/executions?status=failed&limit=50',
+      [`filtered cursor page (action=${deepAction})`]: `/api/v1/executions?action=${deepAction}&limit=50&cursor=${deepCursor}`,
+    };
+    let loadDone = false;
+    const [atRate, lists] = await Promise.all([
+      measure(`@ ${rate}/s`, rate * config.rateSeconds, (state) =>
+        fixedRate({
+          count: rate * config.rateSeconds,
+          rate,
+          send: webhook(),
+          onSent: () => state.sent++,
+        }),
+      ).finally(() => (loadDone = true)),
+      sampleLists(http, paths, () => loadDone),
+    ]);
+
+    const prune =
+      variant.rows > 0
+        ? await pruneUnderLoad(config, {
+            db,
+            database,
+            prefix,
+            label,
+            webhook,
+            measure,
+            logDir: common.logDir,
+          })
+        : undefined;
+
+    const brief = (run) => ({
+      executions: run.count,
+      per_second: run.perSecond,
+      latency: summarize(run.total),
+    });
+    return {
+      kind: 'history',
+      variant: variant.name,
+      history_rows: variant.rows,
+      fill_seconds: fillSeconds,
+      peak: brief(peak),
+      fixed_rate: { offered_rate: rate, ...brief(atRate) },
+      list_latency_ms: lists,
+      prune,
+    };
+  } finally {
+    await deployment.close();
+  }
+}
+
+/**
+ * A closed loop for as long as `attune prune --older-than` runs (one pass of the executors'
+ * pruner, as a separate process); the throughput while it ran, from the rows' finished_at.
+ */
+async function pruneUnderLoad(config, { db, database, prefix, label, webhook, measure, logDir }) {
+  const cli = spawnNode({
+    name: `${label}/prune`,
+    args: [
+      path.join(ROOT, 'bin', 'attune.js'),
+      'prune',
+      '--older-than',
+      `${PRUNE_OLDER_THAN_DAYS}d`,
+    ],
+    env: {
+      DATABASE_URL: database.url,
+      AMQP_URL: config.amqpUrl,
+      MQ_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+    },
+    logFile: path.join(logDir, `${label}-prune.log`),
+  });
+  const pruneStart = new Date();
+  let output = '';
+  cli.proc.stdout.on('data', (chunk) => (output += chunk));
+  let pruning = true;
+  const exited = cli.exit.then((result) => {
+    pruning = false;
+    return result;
+  });
+  let sent = 0;
+  // As many webhooks as the pass lasts: the closed loop ends when the CLI has exited.
+  const run = measure('during prune', Number.MAX_SAFE_INTEGER, async (state) => {
+    await closedLoop({
+      count: Number.MAX_SAFE_INTEGER,
+      concurrency: config.concurrency,
+      send: async (i) => {
+        if (!pruning) throw new StopLoad();
+        await webhook()(i);
+        sent++;
+      },
+      onSent: () => state.sent++,
+    }).catch((error) => {
+      if (!(error instanceof StopLoad)) throw error;
+    });
+    state.failure ??= new StopLoad();
+  }).catch((error) => {
+    if (!(error instanceof StopLoad)) throw error;
+  });
+  const exit = await exited;
+  const pruneEnd = new Date();
+  await run;
+  if (exit.code !== 0) throw new Error(`attune prune exited ${exit.code}:\n${cli.tail()}`);
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM execution
+      WHERE created_at >= $1 AND finished_at BETWEEN $1 AND $2 AND status = 'succeeded'`,
+    [pruneStart, pruneEnd],
+  );
+  const seconds = (pruneEnd.getTime() - pruneStart.getTime()) / 1000;
+  const deleted = Object.fromEntries(
+    [...output.matchAll(/^(\w+)\tdeleted (\d+)$/gm)].map((m) => [m[1], Number(m[2])]),
+  );
+  return {
+    seconds: round(seconds, 1),
+    deleted,
+    webhooks_sent: sent,
+    finished_during: rows[0].n,
+    per_second_during: round(rows[0].n / seconds, 1),
+  };
+}
+
+/** Ends the open-ended closed loop of the prune run. */
+class StopLoad extends Error {}
+
+/** The figures and checks of the history runs, as printed. */
+function formatHistory(results) {
+  const [empty, history] = [
+    results.find((r) => r.variant === 'empty'),
+    results.find((r) => r.variant === 'history'),
+  ];
+  const lines = ['History: all-in-one on an empty database and on a long history, same run'];
+  for (const result of results) {
+    lines.push(
+      `  ${result.variant} (${result.history_rows} rows, filled in ${result.fill_seconds} s): ` +
+        `peak ${result.peak.per_second}/s (p99 ${result.peak.latency.p99} ms); ` +
+        `@ ${result.fixed_rate.offered_rate}/s: ${result.fixed_rate.per_second}/s ` +
+        `(p50 ${result.fixed_rate.latency.p50}, p99 ${result.fixed_rate.latency.p99} ms)`,
+    );
+    for (const [name, latency] of Object.entries(result.list_latency_ms)) {
+      lines.push(
+        `    GET ${name}: p50 ${latency.p50} ms, p99 ${latency.p99} ms (${latency.count} requests)`,
+      );
+    }
+    if (result.prune) {
+      lines.push(
+        `    prune pass: ${JSON.stringify(result.prune.deleted)} in ${result.prune.seconds} s; ` +
+          `${result.prune.per_second_during}/s finished meanwhile`,
+      );
+    }
+  }
+  const checks = historyChecks(empty, history);
+  lines.push('  Checks');
+  for (const check of checks) {
+    lines.push(`    ${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.value}`);
+  }
+  return lines.join('\n');
+}
+
+function historyChecks(empty, history) {
+  if (!empty || !history) return [];
+  const throughput = history.peak.per_second / empty.peak.per_second;
+  const checks = [
+    {
+      name: 'peak with history ≥ 90% of the empty database',
+      value: `${round(throughput * 100, 1)}%`,
+      pass: throughput >= 0.9,
+    },
+    ...Object.entries(history.list_latency_ms).map(([name, latency]) => ({
+      name: `GET ${name} p99 < 50 ms`,
+      value: `${latency.p99} ms`,
+      pass: latency.p99 < 50,
+    })),
+  ];
+  if (history.prune) {
+    const during = history.prune.per_second_during / history.peak.per_second;
+    checks.push({
+      name: 'throughput during a prune pass ≥ 80% of the peak without',
+      value: `${round(during * 100, 1)}% (${history.prune.deleted.execution ?? 0} executions pruned)`,
+      pass: during >= 0.8,
+    });
+  }
+  return checks;
+}
+
+module.exports = { historyRuns, formatHistory, historyChecks };
