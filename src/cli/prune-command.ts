@@ -5,6 +5,7 @@ import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { DatabaseService } from '../database/database.service';
 import { HistoryPruner, PRUNED_TABLES } from '../retention/history-pruner';
+import { MetricsModule } from '../metrics/metrics.module';
 import { RetentionModule } from '../retention/retention.module';
 import { StoresModule } from '../stores/stores.module';
 import { CliError, Out, parseOptions, withTimeout } from './cli-support';
@@ -36,7 +37,14 @@ export async function runPruneCommand(config: AppConfig, args: string[], out: Ou
   const dryRun = options.has('dry-run');
 
   @Module({
-    imports: [ConfigModule.forRoot(config), DatabaseModule, StoresModule, RetentionModule],
+    imports: [
+      ConfigModule.forRoot(config),
+      // The stores count finished executions.
+      MetricsModule,
+      DatabaseModule,
+      StoresModule,
+      RetentionModule,
+    ],
   })
   class PruneCliModule {}
 
