@@ -27,7 +27,12 @@ export const TERMINAL_STATUSES: readonly ExecutionStatus[] = Object.freeze([
 
 // from -> statuses it may move to. Kept as data (not a switch) so sourcesOf can invert it.
 const TRANSITIONS: Readonly<Record<ExecutionStatus, readonly ExecutionStatus[]>> = Object.freeze({
-  requested: ['scheduled', 'canceled', 'failed'],
+  requested: [
+    'scheduled',
+    'running', // a workflow: its conductor runs it in the executor, on no worker
+    'canceled',
+    'failed',
+  ],
   scheduled: [
     'running',
     'requested', // rescheduled after its worker was lost before starting it

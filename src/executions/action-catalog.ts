@@ -6,6 +6,7 @@ import { isSealed, SecretCipher, SecretsDisabledError } from '../secrets/secret-
 import { SEALED_PARAMETER_CONTEXT } from '../secrets/secret-resolver.service';
 import { secretNamesIn } from '../domain/templating';
 import { validateAgainst } from './json-schema';
+import type { WorkflowDefinition } from '../domain/workflow-definition';
 
 export interface ActionInfo {
   ref: string;
@@ -16,6 +17,8 @@ export interface ActionInfo {
   retryOnWorkerLoss: boolean;
   /** Top-level parameters its schema marks `"secret": true`: stored sealed, shown as ***. */
   secretParameters: string[];
+  /** The definition of a `workflow` action (checked when it was written). */
+  workflow: WorkflowDefinition | null;
 }
 
 /**
@@ -49,6 +52,7 @@ export class ActionCatalog {
           timeoutMs: row.timeout_ms ?? DEFAULT_ACTION_TIMEOUT_MS,
           retryOnWorkerLoss: row.retry_on_worker_loss,
           secretParameters: secretParametersOf(row.parameters_schema),
+          workflow: (row.workflow as WorkflowDefinition | null) ?? null,
         }
       : undefined;
   }

@@ -12,12 +12,20 @@ export interface ActionRow extends DefinitionRow {
   defaults: Record<string, unknown> | null;
   timeout_ms: number | null;
   retry_on_worker_loss: boolean;
+  /** The definition of a `workflow` action; null for the others. */
+  workflow: Record<string, unknown> | null;
 }
 
 /** What running an action needs to know of it. */
 export type ActionCatalogRow = Pick<
   ActionRow,
-  'ref' | 'runner' | 'parameters_schema' | 'defaults' | 'timeout_ms' | 'retry_on_worker_loss'
+  | 'ref'
+  | 'runner'
+  | 'parameters_schema'
+  | 'defaults'
+  | 'timeout_ms'
+  | 'retry_on_worker_loss'
+  | 'workflow'
 >;
 
 /** The action table. */
@@ -30,7 +38,7 @@ export class ActionStore extends DefinitionStore<ActionRow> {
   /** What running the action needs to know. */
   async catalogEntry(ref: string): Promise<ActionCatalogRow | undefined> {
     const [row] = await this.db.query<ActionCatalogRow>(
-      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss
+      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss, workflow
          FROM action WHERE ref = $1`,
       [ref],
     );

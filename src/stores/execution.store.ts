@@ -7,6 +7,7 @@ import {
   TransitionGuard,
   TransitionOutcome,
 } from './execution-transitions';
+import { ExecutionTaskRuns } from './execution-task-runs';
 import { ListFilter, listPage, ListQuery } from './list-page';
 import { poolSql, Sql } from './sql';
 import { DatabaseService } from '../database/database.service';
@@ -49,9 +50,12 @@ export interface RescuedExecutions {
 @Injectable()
 export class ExecutionStore {
   private readonly transitions: ExecutionTransitions;
+  /** Workflows' task runs (child executions). */
+  readonly taskRuns: ExecutionTaskRuns;
 
   constructor(private readonly db: DatabaseService) {
     this.transitions = new ExecutionTransitions(db, (id) => this.get(id));
+    this.taskRuns = new ExecutionTaskRuns(db);
   }
 
   /** Inserts `requested` executions: they join the waiting line (decision 014). */

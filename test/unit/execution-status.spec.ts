@@ -26,7 +26,7 @@ const COLUMNS: ExecutionStatus[] = [
 // prettier-ignore
 const MATRIX: Record<ExecutionStatus, string> = {
   //          req sch run pau suc fai tim can aba
-  requested: 'n   A   .   .   .   A   .   A   .',
+  requested: 'n   A   A   .   .   A   .   A   .',
   scheduled: 'A   n   A   .   .   A   .   A   A',
   running:   'A   .   n   A   A   A   A   A   A',
   paused:    '.   .   A   n   A   A   A   A   A',
@@ -73,7 +73,7 @@ describe('execution status state machine', () => {
   const EXPECTED_SOURCES: Record<ExecutionStatus, ExecutionStatus[]> = {
     requested: ['scheduled', 'running'],
     scheduled: ['requested'],
-    running: ['scheduled', 'paused'],
+    running: ['requested', 'scheduled', 'paused'],
     paused: ['running'],
     succeeded: ['running', 'paused'],
     failed: ['requested', 'scheduled', 'running', 'paused'],

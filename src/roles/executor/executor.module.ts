@@ -12,6 +12,9 @@ import { SlotDispatcher } from './slot-dispatcher';
 import { SlotSignals } from './slot-signals';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
+import { WorkflowConductor } from './workflow-conductor';
+import { WorkflowConductorConsumer } from './workflow-conductor.consumer';
+import { WorkflowSweeper } from './workflow-sweeper';
 
 /**
  * The executor role: enforcement processor (events → executions), scheduler (executions →
@@ -21,7 +24,13 @@ import { WorkerPool } from './worker-pool';
  */
 @Module({
   imports: [ExecutionsModule],
-  controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
+  controllers: [
+    EnforcementProcessor,
+    ExecutionScheduler,
+    ExecutionManager,
+    WorkflowConductorConsumer,
+    DeadLetterHandler,
+  ],
   providers: [
     RuleCache,
     WorkerPool,
@@ -31,6 +40,8 @@ import { WorkerPool } from './worker-pool';
     LostOfferSweeper,
     DeadWorkerReaper,
     InquiryTimeouts,
+    WorkflowConductor,
+    WorkflowSweeper,
   ],
 })
 export class ExecutorModule {}

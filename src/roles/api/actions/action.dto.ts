@@ -69,6 +69,16 @@ export class ActionDefinitionDto {
   @IsOptional()
   @IsBoolean()
   retry_on_worker_loss?: boolean | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'With runner "workflow": its tasks and output (docs/workflows.md)',
+  })
+  @IsOptional()
+  @IsObject()
+  workflow?: Record<string, unknown> | null;
 }
 
 export class CreateActionDto extends ActionDefinitionDto {
@@ -95,6 +105,8 @@ export class ActionView {
   defaults!: Record<string, unknown> | null;
   @ApiProperty({ type: Number, nullable: true }) timeout_ms!: number | null;
   @ApiProperty() retry_on_worker_loss!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  workflow!: Record<string, unknown> | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
