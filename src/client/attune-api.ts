@@ -824,6 +824,30 @@ export interface components {
         | 'canceled'
         | 'abandoned';
     };
+    WorkflowTaskRunView: {
+      task: string;
+      item: number | null;
+      attempt: number;
+      /** Format: uuid */
+      execution_id: string;
+      /** @enum {string} */
+      status:
+        | 'requested'
+        | 'delayed'
+        | 'scheduled'
+        | 'running'
+        | 'paused'
+        | 'succeeded'
+        | 'failed'
+        | 'timeout'
+        | 'canceled'
+        | 'abandoned';
+      error: string | null;
+      /** Format: date-time */
+      started_at: string | null;
+      /** Format: date-time */
+      finished_at: string | null;
+    };
     ExecutionView: {
       /** Format: uuid */
       id: string;
@@ -871,6 +895,18 @@ export interface components {
       started_at: string | null;
       /** Format: date-time */
       finished_at: string | null;
+      /**
+       * Format: uuid
+       * @description Its workflow
+       */
+      parent_id: string | null;
+      /** @description Its task in the workflow */
+      task: string | null;
+      /** @description Its with_items index */
+      task_item: number | null;
+      task_attempt: number | null;
+      /** @description A workflow: its task runs, oldest first */
+      tasks?: components['schemas']['WorkflowTaskRunView'][];
     };
     ExecutionPage: {
       items: components['schemas']['ExecutionView'][];
@@ -941,7 +977,7 @@ export interface components {
       ref: string;
       description: string | null;
       /** @enum {string} */
-      runner: 'shell' | 'http' | 'echo' | 'noop' | 'sleep' | 'ask';
+      runner: 'shell' | 'http' | 'echo' | 'noop' | 'sleep' | 'ask' | 'workflow';
       parameters_schema: {
         [key: string]: unknown;
       } | null;
@@ -951,6 +987,9 @@ export interface components {
       timeout_ms: number | null;
       retry_on_worker_loss: boolean;
       policy: {
+        [key: string]: unknown;
+      } | null;
+      workflow: {
         [key: string]: unknown;
       } | null;
       /** Format: date-time */
@@ -976,7 +1015,7 @@ export interface components {
        * @example shell
        * @enum {string}
        */
-      runner: 'shell' | 'http' | 'echo' | 'noop' | 'sleep' | 'ask';
+      runner: 'shell' | 'http' | 'echo' | 'noop' | 'sleep' | 'ask' | 'workflow';
       /** @description JSON Schema of the parameters */
       parameters_schema?: {
         [key: string]: unknown;
@@ -1003,6 +1042,10 @@ export interface components {
        *     }
        */
       policy?: {
+        [key: string]: unknown;
+      } | null;
+      /** @description With runner "workflow": its tasks and output (docs/workflows.md) */
+      workflow?: {
         [key: string]: unknown;
       } | null;
       /** @example demo.greet */
@@ -1015,7 +1058,7 @@ export interface components {
        * @example shell
        * @enum {string}
        */
-      runner: 'shell' | 'http' | 'echo' | 'noop' | 'sleep' | 'ask';
+      runner: 'shell' | 'http' | 'echo' | 'noop' | 'sleep' | 'ask' | 'workflow';
       /** @description JSON Schema of the parameters */
       parameters_schema?: {
         [key: string]: unknown;
@@ -1042,6 +1085,10 @@ export interface components {
        *     }
        */
       policy?: {
+        [key: string]: unknown;
+      } | null;
+      /** @description With runner "workflow": its tasks and output (docs/workflows.md) */
+      workflow?: {
         [key: string]: unknown;
       } | null;
       /** @description Must equal the ref in the path when given */
@@ -2074,6 +2121,8 @@ export interface operations {
           | 'abandoned';
         /** @description Only executions of this action */
         action?: string;
+        /** @description Only the task runs of this workflow */
+        parent_id?: string;
       };
       header?: never;
       path?: never;

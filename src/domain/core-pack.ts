@@ -7,7 +7,10 @@ export function isCoreRef(ref: string): boolean {
   return ref.startsWith(CORE_PACK);
 }
 
-export const RUNNERS = ['shell', 'http', 'echo', 'noop', 'sleep', 'ask'] as const;
+export const RUNNERS = ['shell', 'http', 'echo', 'noop', 'sleep', 'ask', 'workflow'] as const;
+
+/** Workflows run in the executor (their conductor), never on a worker. */
+export const WORKFLOW_RUNNER = 'workflow' satisfies RunnerName;
 export type RunnerName = (typeof RUNNERS)[number];
 
 /**

@@ -31,6 +31,7 @@ const TRANSITIONS: Readonly<Record<ExecutionStatus, readonly ExecutionStatus[]>>
   requested: [
     'scheduled',
     'delayed', // its action's concurrency policy is at its limit: it waits for a slot of its key
+    'running', // a workflow: its conductor runs it in the executor, on no worker
     'canceled',
     'failed',
   ],

@@ -37,6 +37,9 @@ const notificationSchema = z.object({
   correlation_id: uuid,
   inquiry_id: uuid.optional(),
   worker_id: uuid.nullable().optional(),
+  /** A workflow's task run: its workflow execution and task, so a live view can draw the tree. */
+  parent_id: uuid.nullable().optional(),
+  task: z.string().nullable().optional(),
   created_at: isoTime.optional(),
   scheduled_at: isoTime.nullable().optional(),
   started_at: isoTime.nullable().optional(),
@@ -103,6 +106,15 @@ export const MESSAGE_SCHEMAS = {
     inquiry_id: uuid,
     execution_id: uuid,
     response: z.unknown(),
+  }),
+  /**
+   * The workflow conductor's cue: a workflow to start, or one whose task run changed (finished,
+   * paused): it decides the next step from the rows, so a copy of this message changes nothing.
+   */
+  WorkflowAdvanceRequested: z.object({
+    workflow_execution_id: uuid,
+    /** The task run that changed, when one did. */
+    cause_execution_id: uuid.optional(),
   }),
   /** Live updates, several per message: notifications are frequent and only ever fanned out. */
   NotificationCreated: z.object({

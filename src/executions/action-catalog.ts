@@ -7,6 +7,7 @@ import { SEALED_PARAMETER_CONTEXT } from '../secrets/secret-resolver.service';
 import { secretNamesIn } from '../domain/templating';
 import { validateAgainst } from './json-schema';
 import { concurrencyOf, ConcurrencyPolicy } from '../domain/concurrency-policy';
+import type { WorkflowDefinition } from '../domain/workflow-definition';
 
 export interface ActionInfo {
   ref: string;
@@ -19,6 +20,8 @@ export interface ActionInfo {
   concurrency?: ConcurrencyPolicy;
   /** Top-level parameters its schema marks `"secret": true`: stored sealed, shown as ***. */
   secretParameters: string[];
+  /** The definition of a `workflow` action (checked when it was written). */
+  workflow: WorkflowDefinition | null;
 }
 
 /**
@@ -53,6 +56,7 @@ export class ActionCatalog {
           retryOnWorkerLoss: row.retry_on_worker_loss,
           concurrency: concurrencyOf(row.policy),
           secretParameters: secretParametersOf(row.parameters_schema),
+          workflow: (row.workflow as WorkflowDefinition | null) ?? null,
         }
       : undefined;
   }

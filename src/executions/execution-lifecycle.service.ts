@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { ExecutionStatus } from '../domain/execution-status';
+import { ExecutionStatus, isTerminal } from '../domain/execution-status';
 import { currentCorrelation } from '../logging/correlation';
 import { MessagePublisher } from '../messaging/messaging.port';
 import { ActionCatalog } from './action-catalog';
@@ -23,6 +23,8 @@ export type AnnouncedExecution = Pick<
   scheduled_at?: Date | string | null;
   started_at?: Date | string | null;
   finished_at?: Date | string | null;
+  parent_id?: string | null;
+  task?: string | null;
 };
 
 export class UnknownActionError extends Error {}
@@ -114,8 +116,25 @@ export class ExecutionLifecycle {
     return outcome;
   }
 
-  /** Tells notifiers about the execution's current state (batched, not awaited). */
+  /**
+   * Tells notifiers about the execution's current state (batched, not awaited); a task run that
+   * finished or paused also cues its workflow's conductor. That cue is not awaited either: if it
+   * is lost (a process dies), the conductor's sweeper finds the workflow.
+   */
   notify(row: AnnouncedExecution): void {
+    if (row.parent_id && (isTerminal(row.status) || row.status === 'paused')) {
+      this.publisher
+        .publish(
+          'WorkflowAdvanceRequested',
+          { workflow_execution_id: row.parent_id, cause_execution_id: row.id },
+          { correlationId: row.correlation_id },
+        )
+        .catch((error: Error) =>
+          this.logger.warn(
+            `could not cue workflow ${row.parent_id} after task run ${row.id}: ${error.message}`,
+          ),
+        );
+    }
     this.notifications.send({
       kind: 'execution',
       execution_id: row.id,
@@ -123,6 +142,7 @@ export class ExecutionLifecycle {
       status: row.status,
       correlation_id: row.correlation_id,
       worker_id: row.worker_id,
+      ...(row.parent_id ? { parent_id: row.parent_id, task: row.task ?? null } : {}),
       created_at: iso(row.created_at) ?? undefined,
       scheduled_at: iso(row.scheduled_at),
       started_at: iso(row.started_at),

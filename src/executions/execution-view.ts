@@ -24,6 +24,14 @@ export interface ExecutionRow {
   scheduled_at: Date | null;
   started_at: Date | null;
   finished_at: Date | null;
+  /** The workflow execution this one is a task run of. */
+  parent_id: string | null;
+  task: string | null;
+  /** Index in the task's with_items, or null. */
+  task_item: number | null;
+  task_attempt: number | null;
+  /** The task's own timeout, over the action's. */
+  timeout_ms: number | null;
 }
 
 /** The execution as the API and notifications show it. */
@@ -44,6 +52,10 @@ export interface ExecutionView {
   scheduled_at: string | null;
   started_at: string | null;
   finished_at: string | null;
+  parent_id: string | null;
+  task: string | null;
+  task_item: number | null;
+  task_attempt: number | null;
 }
 
 export function toExecutionView(row: ExecutionRow): ExecutionView {
@@ -64,6 +76,10 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     scheduled_at: iso(row.scheduled_at),
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
+    parent_id: row.parent_id,
+    task: row.task,
+    task_item: row.task_item,
+    task_attempt: row.task_attempt,
   };
 }
 

@@ -41,6 +41,12 @@ export const CONSUMERS = {
     queues: (t: Topology) => t.executionStatus,
     handles: ['ExecutionStatusChanged', 'ExecutionCompleted', 'InquiryCreated', 'InquiryResponded'],
   },
+  workflowConductor: {
+    role: 'executor',
+    name: 'workflow-conductor',
+    queues: (t: Topology) => t.workflows,
+    handles: ['WorkflowAdvanceRequested'],
+  },
   deadLetters: {
     role: 'executor',
     name: 'dead-letters',

@@ -50,6 +50,12 @@ export function routeFor<T extends MessageType>(
         routingKey: ROUTING_KEYS.executionStatus,
         mandatory: true,
       };
+    case 'WorkflowAdvanceRequested':
+      return {
+        exchange: executions.name,
+        routingKey: ROUTING_KEYS.workflowAdvance,
+        mandatory: true,
+      };
     case 'ExecutionCancelRequested':
       throw new Error('ExecutionCancelRequested goes to the worker running it: pass { workerId }');
     case 'NotificationCreated':

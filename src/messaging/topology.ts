@@ -48,6 +48,8 @@ export class Topology {
   readonly executionStatus: ConsumerQueues;
   /** Where worker queues dead-letter (expired or rejected executions); the executor reads it. */
   readonly workerDeadLetters: ConsumerQueues;
+  /** The workflow conductor's: a workflow to start, or one of whose task runs finished. */
+  readonly workflows: ConsumerQueues;
 
   constructor(private readonly settings: TopologySettings) {
     const p = settings.prefix;
@@ -65,6 +67,9 @@ export class Topology {
     ]);
     this.executionStatus = this.retriedQueue(`${p}.execution-status.queue`, [
       { exchange: this.exchanges.executions.name, routingKey: ROUTING_KEYS.executionStatus },
+    ]);
+    this.workflows = this.retriedQueue(`${p}.workflows.queue`, [
+      { exchange: this.exchanges.executions.name, routingKey: ROUTING_KEYS.workflowAdvance },
     ]);
 
     // Named `worker.executions.dlq` in the topology contract; it carries the prefix here like every
@@ -135,13 +140,21 @@ export class Topology {
 
   /** The consumer queue sets with a fixed name (worker and notifier queues are per instance). */
   get staticConsumerQueues(): ConsumerQueues[] {
-    return [this.events, this.executions, this.executionStatus, this.workerDeadLetters];
+    return [
+      this.events,
+      this.executions,
+      this.executionStatus,
+      this.workflows,
+      this.workerDeadLetters,
+    ];
   }
 
   /** Every dead-letter queue an operator may inspect or replay. */
   get deadLetterQueues(): QueueSpec[] {
     return [
-      ...[this.events, this.executions, this.executionStatus].map((set) => set.deadLetter),
+      ...[this.events, this.executions, this.executionStatus, this.workflows].map(
+        (set) => set.deadLetter,
+      ),
       this.workerDeadLetters.main,
       this.workerDeadLetters.deadLetter,
       this.deadLetterQueueFor(`${this.settings.prefix}.notifications`),
@@ -150,7 +163,7 @@ export class Topology {
 
   /** The queue a dead-lettered message came from, so replay can send it back there. */
   sourceOfDeadLetterQueue(deadLetterQueue: string): string | undefined {
-    for (const set of [this.events, this.executions, this.executionStatus]) {
+    for (const set of [this.events, this.executions, this.executionStatus, this.workflows]) {
       if (set.deadLetter.name === deadLetterQueue) return set.main.name;
     }
     if (deadLetterQueue === this.workerDeadLetters.deadLetter.name) {
@@ -217,6 +230,7 @@ export const isRetryQueue = (name: string) => /\.retry\.\d+$/.test(name);
 export const ROUTING_KEYS = {
   executionRequested: 'execution.requested',
   executionStatus: 'execution.status',
+  workflowAdvance: 'workflow.advance',
 } as const;
 
 export function eventRoutingKey(triggerRef: string): string {

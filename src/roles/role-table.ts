@@ -28,13 +28,14 @@ export const ROLE_TABLE: Record<RoleName, RoleSpec> = {
   api: {
     module: ApiModule,
     consumers: [],
-    declares: (t) => [t.events, t.executions, t.executionStatus],
+    declares: (t) => [t.events, t.executions, t.executionStatus, t.workflows],
     publishes: [
       'EventCreated',
       'ExecutionRequested',
       'InquiryResponded',
       'ExecutionCancelRequested',
       'NotificationCreated',
+      'WorkflowAdvanceRequested',
     ],
   },
   sensor: {
@@ -49,16 +50,28 @@ export const ROLE_TABLE: Record<RoleName, RoleSpec> = {
       CONSUMERS.enforcement,
       CONSUMERS.scheduler,
       CONSUMERS.executionManager,
+      CONSUMERS.workflowConductor,
       CONSUMERS.deadLetters,
     ],
     declares: (t) => t.staticConsumerQueues,
-    publishes: ['ExecutionRequested', 'EventCreated', 'NotificationCreated'],
+    publishes: [
+      'ExecutionRequested',
+      'EventCreated',
+      'NotificationCreated',
+      'WorkflowAdvanceRequested',
+      'ExecutionCancelRequested',
+    ],
   },
   worker: {
     module: WorkerModule,
     consumers: [CONSUMERS.workerExecutions],
-    declares: (t) => [t.executionStatus, t.workerDeadLetters],
-    publishes: ['ExecutionCompleted', 'InquiryCreated', 'NotificationCreated'],
+    declares: (t) => [t.executionStatus, t.workflows, t.workerDeadLetters],
+    publishes: [
+      'ExecutionCompleted',
+      'InquiryCreated',
+      'NotificationCreated',
+      'WorkflowAdvanceRequested',
+    ],
   },
   notifier: {
     module: NotifierModule,

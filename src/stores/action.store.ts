@@ -15,6 +15,8 @@ export interface ActionRow extends DefinitionRow {
   retry_on_worker_loss: boolean;
   /** Concurrency policy (decision 018); null: none. */
   policy: ActionPolicy | null;
+  /** The definition of a `workflow` action; null for the others. */
+  workflow: Record<string, unknown> | null;
 }
 
 /** What running an action needs to know of it. */
@@ -27,6 +29,7 @@ export type ActionCatalogRow = Pick<
   | 'timeout_ms'
   | 'retry_on_worker_loss'
   | 'policy'
+  | 'workflow'
 >;
 
 /** The action table. */
@@ -39,7 +42,7 @@ export class ActionStore extends DefinitionStore<ActionRow> {
   /** What running the action needs to know. */
   async catalogEntry(ref: string): Promise<ActionCatalogRow | undefined> {
     const [row] = await this.db.query<ActionCatalogRow>(
-      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss, policy
+      `SELECT ref, runner, parameters_schema, defaults, timeout_ms, retry_on_worker_loss, policy, workflow
          FROM action WHERE ref = $1`,
       [ref],
     );

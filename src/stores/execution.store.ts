@@ -10,6 +10,7 @@ import {
   TransitionOutcome,
 } from './execution-transitions';
 import { admitUnderPolicy, AdmissionOutcome, AdmissionRequest } from './execution-admission';
+import { ExecutionTaskRuns } from './execution-task-runs';
 import { ListFilter, listPage, ListQuery, NEWEST_FIRST } from './list-page';
 import { poolSql, Sql } from './sql';
 import { DatabaseService } from '../database/database.service';
@@ -53,6 +54,8 @@ export interface RescuedExecutions {
 @Injectable()
 export class ExecutionStore {
   private readonly transitions: ExecutionTransitions;
+  /** Workflows' task runs (child executions). */
+  readonly taskRuns: ExecutionTaskRuns;
 
   constructor(
     private readonly db: DatabaseService,
@@ -63,6 +66,7 @@ export class ExecutionStore {
       (id) => this.get(id),
       (finished) => metrics.recordFinishedExecutions(finished),
     );
+    this.taskRuns = new ExecutionTaskRuns(db);
   }
 
   /** Inserts `requested` executions: they join the waiting line (decision 014). */

@@ -96,6 +96,11 @@ export class FakeExecutionStore {
       scheduled_at: null,
       started_at: null,
       finished_at: null,
+      parent_id: null,
+      task: null,
+      task_item: null,
+      task_attempt: null,
+      timeout_ms: null,
       ...fields,
     };
     this.rows.set(row.id, row);
@@ -211,6 +216,7 @@ export function action(ref: string, runner: string, extra: Partial<ActionInfo> =
     timeoutMs: 60_000,
     retryOnWorkerLoss: false,
     secretParameters: [],
+    workflow: null,
     ...extra,
   };
 }

@@ -1,3 +1,4 @@
+import { WorkflowConductor } from '../../src/roles/executor/workflow-conductor';
 import { ExecutionRow } from '../../src/executions/execution-view';
 import { MessageContext } from '../../src/messaging/message-context';
 import { ExecutionScheduler } from '../../src/roles/executor/execution-scheduler.consumer';
@@ -57,6 +58,7 @@ function setUp(...picks: Pick[]) {
     pool as unknown as WorkerPool,
     dispatch,
     dispatcher as unknown as SlotDispatcher,
+    { cue: async () => undefined } as unknown as WorkflowConductor,
   );
   const offer = (row: ExecutionRow, delivery = { redelivered: false, retryCount: 0 }) =>
     scheduler.onExecutionRequested(

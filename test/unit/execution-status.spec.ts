@@ -27,7 +27,7 @@ const COLUMNS: ExecutionStatus[] = [
 // prettier-ignore
 const MATRIX: Record<ExecutionStatus, string> = {
   //          req del sch run pau suc fai tim can aba
-  requested: 'n   A   A   .   .   .   A   .   A   .',
+  requested: 'n   A   A   A   .   .   A   .   A   .',
   delayed:   '.   n   A   .   .   .   A   .   A   .',
   scheduled: 'A   .   n   A   .   .   A   .   A   A',
   running:   'A   .   .   n   A   A   A   A   A   A',
@@ -76,7 +76,7 @@ describe('execution status state machine', () => {
     requested: ['scheduled', 'running'],
     delayed: ['requested'],
     scheduled: ['requested', 'delayed'],
-    running: ['scheduled', 'paused'],
+    running: ['requested', 'scheduled', 'paused'],
     paused: ['running'],
     succeeded: ['running', 'paused'],
     failed: ['requested', 'delayed', 'scheduled', 'running', 'paused'],

@@ -10,6 +10,8 @@ import { MessageContext } from '../../messaging/message-context';
 import { SlotDispatcher } from './slot-dispatcher';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
+import { WorkflowConductor } from './workflow-conductor';
+import { WORKFLOW_RUNNER } from '../../domain/core-pack';
 
 /** A runner with no worker is reported at most this often. */
 const NO_WORKER_WARNING_MS = 60_000;
@@ -35,6 +37,7 @@ export class ExecutionScheduler {
     private readonly pool: WorkerPool,
     private readonly dispatch: WorkerDispatch,
     private readonly dispatcher: SlotDispatcher,
+    private readonly conductor: WorkflowConductor,
   ) {}
 
   @OnMessage(CONSUMERS.scheduler, 'ExecutionRequested')
@@ -48,6 +51,11 @@ export class ExecutionScheduler {
       await this.lifecycle.transition(request.execution_id, 'failed', {
         error: `action '${request.action}' no longer exists`,
       });
+      return;
+    }
+    if (action.runner === WORKFLOW_RUNNER) {
+      // A workflow runs in the executor: its conductor starts it.
+      await this.conductor.cue(request.execution_id, context.correlationId);
       return;
     }
     // Executions already waiting go first: this one takes its place behind them.

@@ -14,6 +14,9 @@ import { SlotDispatcher } from './slot-dispatcher';
 import { SlotSignals } from './slot-signals';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
+import { WorkflowConductor } from './workflow-conductor';
+import { WorkflowConductorConsumer } from './workflow-conductor.consumer';
+import { WorkflowSweeper } from './workflow-sweeper';
 
 /**
  * The executor role: enforcement processor (events → executions), scheduler (executions →
@@ -24,7 +27,13 @@ import { WorkerPool } from './worker-pool';
  */
 @Module({
   imports: [ExecutionsModule, RetentionModule],
-  controllers: [EnforcementProcessor, ExecutionScheduler, ExecutionManager, DeadLetterHandler],
+  controllers: [
+    EnforcementProcessor,
+    ExecutionScheduler,
+    ExecutionManager,
+    WorkflowConductorConsumer,
+    DeadLetterHandler,
+  ],
   providers: [
     RuleCache,
     WorkerPool,
@@ -35,6 +44,8 @@ import { WorkerPool } from './worker-pool';
     DeadWorkerReaper,
     InquiryTimeouts,
     HistoryRetention,
+    WorkflowConductor,
+    WorkflowSweeper,
   ],
 })
 export class ExecutorModule {}

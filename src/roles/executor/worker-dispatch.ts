@@ -47,7 +47,7 @@ export class WorkerDispatch {
         attempt: row.attempt,
         runner: action.runner,
         parameters: row.parameters,
-        timeout_ms: action.timeoutMs,
+        timeout_ms: row.timeout_ms ?? action.timeoutMs,
         worker_id: row.worker_id!,
         ...(row.scheduled_at ? { scheduled_at: new Date(row.scheduled_at).toISOString() } : {}),
       },

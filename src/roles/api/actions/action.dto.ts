@@ -83,6 +83,16 @@ export class ActionDefinitionDto {
   @IsOptional()
   @IsObject()
   policy?: ActionPolicy | null;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'With runner "workflow": its tasks and output (docs/workflows.md)',
+  })
+  @IsOptional()
+  @IsObject()
+  workflow?: Record<string, unknown> | null;
 }
 
 export class CreateActionDto extends ActionDefinitionDto {
@@ -111,6 +121,8 @@ export class ActionView {
   @ApiProperty() retry_on_worker_loss!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   policy!: ActionPolicy | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
+  workflow!: Record<string, unknown> | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }

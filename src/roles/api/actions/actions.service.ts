@@ -6,7 +6,15 @@ import { assertNoProblems, conflict, notFound } from '../../../common/errors';
 import { DefinitionService } from '../definitions/definition.service';
 import { ActionRow, ActionStore } from '../../../stores/action.store';
 import { RuleStore } from '../../../stores/rule.store';
-import { inTransaction, jsonParam } from '../../../stores/sql';
+import { inTransaction, jsonParam, Sql } from '../../../stores/sql';
+import { WORKFLOW_RUNNER } from '../../../domain/core-pack';
+import {
+  ActionLookup,
+  actionsNamedIn,
+  MAX_WORKFLOW_DEPTH,
+  validateWorkflow,
+  WorkflowDefinition,
+} from '../../../domain/workflow-definition';
 import { iso } from '../../../common/iso';
 import { checkAgainst, userSchemaProblem } from '../../../executions/user-schema';
 import { ActionDefinitionDto, ActionView } from './action.dto';
@@ -24,8 +32,35 @@ export class ActionsService extends DefinitionService<ActionRow, ActionView, Act
     super(db, audit, actions, catalog);
   }
 
-  protected columns(dto: ActionDefinitionDto) {
+  protected async columns(dto: ActionDefinitionDto & { ref: string }, sql: Sql) {
+    await this.checkWorkflow(dto, sql);
     return columns(dto);
+  }
+
+  /** A workflow definition goes with the workflow runner only, and must be able to run. */
+  private async checkWorkflow(dto: ActionDefinitionDto & { ref: string }, sql: Sql) {
+    const isWorkflow = dto.runner === WORKFLOW_RUNNER;
+    if (!isWorkflow) {
+      if (dto.workflow) assertNoProblems(['workflow is only for runner "workflow"']);
+      return;
+    }
+    if (!dto.workflow) assertNoProblems(['runner "workflow" needs a "workflow" definition']);
+    // Every action it names, and those the workflows it nests name, down to where they stop.
+    const known = new Map<string, ActionLookup>();
+    let wanted = actionsNamedIn(dto.workflow);
+    for (let level = 0; wanted.length > 0 && level <= MAX_WORKFLOW_DEPTH + 1; level++) {
+      const next: string[] = [];
+      for (const ref of wanted) {
+        if (known.has(ref) || ref === dto.ref) continue;
+        const row = await this.table.find(ref, sql);
+        if (!row) continue;
+        const workflow = (row.workflow as WorkflowDefinition | null) ?? null;
+        known.set(ref, { runner: row.runner, workflow });
+        if (workflow) next.push(...actionsNamedIn(workflow));
+      }
+      wanted = next;
+    }
+    assertNoProblems(validateWorkflow(dto.workflow, known, dto.ref));
   }
 
   protected toView(row: ActionRow): ActionView {
@@ -65,6 +100,7 @@ function columns(dto: ActionDefinitionDto) {
     timeout_ms: dto.timeout_ms ?? null,
     retry_on_worker_loss: dto.retry_on_worker_loss ?? false,
     policy: jsonParam(dto.policy ?? null),
+    workflow: jsonParam(dto.workflow ?? null),
   };
 }
 
@@ -79,6 +115,7 @@ function toView(row: ActionRow): ActionView {
     timeout_ms: row.timeout_ms,
     retry_on_worker_loss: row.retry_on_worker_loss,
     policy: row.policy,
+    workflow: row.workflow,
     created_at: iso(row.created_at)!,
     updated_at: iso(row.updated_at)!,
   };

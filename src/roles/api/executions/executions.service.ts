@@ -10,6 +10,8 @@ import { assertCan, refFilter } from '../../../auth/ref-scope';
 import { ExecutionRow, toExecutionView } from '../../../executions/execution-view';
 import { MessagePublisher } from '../../../messaging/messaging.port';
 import { conflict, notFound } from '../../../common/errors';
+import { iso } from '../../../common/iso';
+import { WorkflowCancellation } from '../../../executions/workflow-cancellation';
 import { Page, toPage } from '../../../http/pagination.dto';
 import {
   CreateExecutionDto,
@@ -26,6 +28,7 @@ export class ExecutionsService {
     private readonly lifecycle: ExecutionLifecycle,
     private readonly publisher: MessagePublisher,
     private readonly audit: AuditTrail,
+    private readonly workflows: WorkflowCancellation,
   ) {}
 
   async create(dto: CreateExecutionDto, caller: Principal): Promise<ExecutionAccepted> {
@@ -42,13 +45,28 @@ export class ExecutionsService {
     const page = await this.store.page(query, [
       { sql: 'status = ?', value: query.status },
       { sql: 'action_ref = ?', value: query.action },
+      { sql: 'parent_id = ?', value: query.parent_id },
       refFilter(caller, 'executions:read', 'action_ref'),
     ]);
     return toPage(page, toExecutionView);
   }
 
   async get(id: string, caller: Principal): Promise<ExecutionView> {
-    return toExecutionView(await this.row(id, caller, 'executions:read'));
+    const row = await this.row(id, caller, 'executions:read');
+    const view: ExecutionView = toExecutionView(row);
+    if (await this.workflows.isWorkflow(row)) {
+      view.tasks = (await this.store.taskRuns.of(id)).map((run) => ({
+        task: run.task!,
+        item: run.task_item,
+        attempt: run.task_attempt ?? 1,
+        execution_id: run.id,
+        status: run.status,
+        error: run.error,
+        started_at: iso(run.started_at),
+        finished_at: iso(run.finished_at),
+      }));
+    }
+    return view;
   }
 
   /**
@@ -58,6 +76,7 @@ export class ExecutionsService {
   async cancel(id: string, caller: Principal): Promise<ExecutionAccepted> {
     const row = await this.row(id, caller, 'executions:cancel');
     if (isTerminal(row.status)) throw alreadyFinished(id, row.status);
+    if (await this.workflows.isWorkflow(row)) return this.cancelWorkflow(row, caller);
     if (row.status === 'running') {
       await this.requestStop(row);
       await this.audit.record(caller, 'cancel', 'execution', id, { action: row.action_ref });
@@ -78,6 +97,20 @@ export class ExecutionsService {
     }
     await this.audit.record(caller, 'cancel', 'execution', id, { action: row.action_ref });
     return { id, status: outcome.row.status };
+  }
+
+  /** A workflow runs on no worker: canceled at once, then what it left running is stopped. */
+  private async cancelWorkflow(row: ExecutionRow, caller: Principal): Promise<ExecutionAccepted> {
+    const outcome = await this.lifecycle.transition(row.id, 'canceled', {
+      error: 'canceled by API',
+    });
+    if (!outcome.applied) {
+      if (outcome.reason === 'missing') throw notFound('execution', row.id);
+      throw alreadyFinished(row.id, outcome.current ?? row.status);
+    }
+    await this.workflows.cancelChildren(row.id, 'its workflow was canceled');
+    await this.audit.record(caller, 'cancel', 'execution', row.id, { action: row.action_ref });
+    return { id: row.id, status: outcome.row.status };
   }
 
   async rerun(id: string, caller: Principal): Promise<ExecutionAccepted> {
