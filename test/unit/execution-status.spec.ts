@@ -100,7 +100,7 @@ describe('execution status state machine', () => {
     const sources = sourcesOf('running');
     sources.push('succeeded');
     sources.length = 0;
-    expect(sourcesOf('running')).toEqual(['scheduled', 'paused']);
+    expect(sourcesOf('running')).toEqual(['requested', 'scheduled', 'paused']);
     expect(canTransition('succeeded', 'running')).toBe(false);
   });
 
