@@ -216,6 +216,7 @@ describe('api: triggers, actions, rules and sensors by ref', () => {
       'noop',
       'sleep',
       'ask',
+      'workflow',
     ]);
     expect(createAction.properties.timeout_ms).toMatchObject({ type: 'integer', minimum: 1 });
 

@@ -60,6 +60,7 @@ describe('foundation: roles, configuration, health, shutdown', () => {
         'executor.enforcement',
         'executor.execution-manager',
         'executor.scheduler',
+        'executor.workflow-conductor',
       ],
     },
     {
@@ -69,6 +70,7 @@ describe('foundation: roles, configuration, health, shutdown', () => {
         'executor.enforcement',
         'executor.execution-manager',
         'executor.scheduler',
+        'executor.workflow-conductor',
         'notifier.notifications',
         'worker.executions',
       ],
