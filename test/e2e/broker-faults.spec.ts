@@ -89,7 +89,7 @@ describe('broker faults: connections closed under load and while declaring', () 
       const consumers = ready.body.details.consumers as unknown as {
         consumers: Array<{ active: boolean }>;
       };
-      expect(consumers.consumers).toHaveLength(4);
+      expect(consumers.consumers).toHaveLength(5);
       expect(consumers.consumers.every((c) => c.active)).toBe(true);
       // The same process, never restarted, and alive by its own account.
       expect(app.pid).toBe(pid);
