@@ -11,12 +11,13 @@ const PHASES = /** @type {const} */ ([
   'pg-rate',
   'embedded',
   'hop',
+  'workflow',
 ]);
 /** Where the soak and burst runs put their processes (see attune-phase.js TOPOLOGIES). */
 const SUSTAINED_TOPOLOGIES = ['allinone', 'split', 'replicas'];
 
 /**
- * @typedef {'baseline' | 'allinone' | 'split' | 'rate' | 'pg-allinone' | 'pg-split' | 'pg-rate' | 'embedded' | 'hop'} Phase
+ * @typedef {'baseline' | 'allinone' | 'split' | 'rate' | 'pg-allinone' | 'pg-split' | 'pg-rate' | 'embedded' | 'hop' | 'workflow'} Phase
  * @typedef {object} BenchConfig
  * @property {number} n             measured executions per peak run
  * @property {number} concurrency   requests in flight (webhooks, or baseline publishes)

@@ -3,6 +3,7 @@
 
 const { writeFileSync, copyFileSync } = require('node:fs');
 const { summarize, round } = require('./stats');
+const { formatWorkflow, workflowChecks } = require('./workflow');
 
 /** @param {string[][]} rows first row is the header; numbers right-aligned */
 function table(rows) {
@@ -123,6 +124,9 @@ function checks(results) {
       pass: share >= 0.5,
       value: `${fixed(share * 100)}% (${pgPeak.per_second} vs ${allinone.per_second} exec/s)`,
     });
+  }
+  for (const workflow of results.filter((result) => result.kind === 'workflow')) {
+    out.push(...workflowChecks(workflow));
   }
   const hop = results.find((result) => result.kind === 'hop');
   if (hop) {
@@ -286,6 +290,10 @@ function formatReport({ results, profiles, files, config }) {
       `  ${title}: ${leadIn.executions} executions, p50 ${fixed(leadIn.latency.p50, 2)} ms, ` +
       `p99 ${fixed(leadIn.latency.p99, 2)} ms`,
   );
+
+  for (const workflow of results.filter((result) => result.kind === 'workflow')) {
+    sections.push(formatWorkflow(workflow));
+  }
 
   const noisy = results.flatMap((result) =>
     Object.entries(result.log_lines ?? {})

@@ -12,6 +12,7 @@ const { Client } = require('pg');
 const { readConfig, ConfigError } = require('./config');
 const { runAttunePhase, TOPOLOGIES } = require('./attune-phase');
 const { runHopPhase } = require('./hop');
+const { runWorkflowPhase } = require('./workflow');
 const { runBaselinePhase } = require('./baseline-phase');
 const { writeLatencyChart } = require('./chart');
 const { Cleanup } = require('./infra');
@@ -207,6 +208,11 @@ async function main() {
       kind: 'hop',
       ...(await runHopPhase(config)),
     }));
+  }
+  if (config.only.has('workflow')) {
+    await phase('workflows: a 5-step core.noop chain', () =>
+      runWorkflowPhase(config, { ...common, appEnv }),
+    );
   }
   if (config.only.has('rate')) {
     const rate = config.rate ?? (peak ? Math.max(1, Math.round(peak.per_second / 2)) : null);

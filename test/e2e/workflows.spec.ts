@@ -1,6 +1,7 @@
 import { createOk, executionReaches, TERMINAL } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
+import { LiveNotification, WsFeed } from '../support/live-feeds';
 import { deleteTopology, uniquePrefix } from '../support/rabbit';
 import { waitFor } from '../support/wait-for';
 
@@ -92,6 +93,7 @@ describe('workflows', () => {
       },
     });
     const hosts = Array.from({ length: 10 }, (_, i) => `h${i}`);
+    const feed = await WsFeed.open(`ws://127.0.0.1:${app.port}/ws`);
     const id = await run('wf.six', { version: 'v1.2', hosts });
     const done = await executionReaches(app, id, TERMINAL, 60_000);
     expect(done.status).toBe('succeeded');
@@ -119,6 +121,21 @@ describe('workflows', () => {
     expect(listed.body.total).toBe(15);
     expect(listed.body.items.every((e: { parent_id: string }) => e.parent_id === id)).toBe(true);
     expect(done.tasks).toHaveLength(15);
+    // Live updates of the task runs carry their workflow and task, so a view can draw the tree.
+    const ofChildren = await waitFor(
+      () => {
+        const seen = feed.notifications.filter(
+          (n: LiveNotification) => n.kind === 'execution' && n.parent_id === id,
+        );
+        return seen.filter((n) => n.status === 'succeeded').length === 15 ? seen : undefined;
+      },
+      { description: 'a succeeded notification of every task run' },
+    );
+    feed.close();
+    expect(new Set(ofChildren.map((n) => n.execution_id))).toEqual(new Set(rows.map((r) => r.id)));
+    expect(new Set(ofChildren.map((n) => n.task))).toEqual(
+      new Set(['build', 'test', 'lint', 'release', 'hosts', 'report']),
+    );
     expect(done.tasks.find((t: { task: string }) => t.task === 'report')).toMatchObject({
       status: 'succeeded',
       item: null,
