@@ -175,6 +175,22 @@ describe('list pages of a long history', () => {
     expect(big.total).toBeLessThan(HISTORY * 2);
   });
 
+  it('reads no rows to count the total of a long history, nor of a last page', async () => {
+    const counts = () => statements.filter((s) => /count\(\*\)/.test(s.sql));
+    statements.length = 0;
+    const big = await executions.page({ limit: 50 }, []);
+    expect(big).toMatchObject({ totalIsEstimate: true });
+    expect(counts()).toEqual([]);
+
+    // 120 rows of tie.action: the third page of 50 is the last, and says there are 120.
+    statements.length = 0;
+    const filters = [{ sql: 'action_ref = ?', value: 'tie.action' }];
+    const lastPage = await executions.page({ limit: 50, offset: 100 }, filters);
+    expect(lastPage).toMatchObject({ total: 120, totalIsEstimate: false, nextCursor: null });
+    expect(lastPage.rows).toHaveLength(20);
+    expect(statements).toHaveLength(1);
+  });
+
   it('refuses a cursor it did not give out, and a cursor with an offset', async () => {
     const forged = Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url');
     await expect(executions.page({ cursor: forged }, [])).rejects.toThrow(/cursor/);
