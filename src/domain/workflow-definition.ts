@@ -264,9 +264,15 @@ export function validateWorkflow(
         (t) => t.do.some((d) => loop.includes(d)) && t.when !== undefined && t.when !== 'completed',
       ),
     );
+    const path = [...loop, loop[0]].join(' -> ');
     if (!conditional) {
+      problems.push(`task '${loop[0]}': loop ${path} has no "when" to leave it`);
+    } else {
+      // Task runs are keyed by task, item and attempt: a task runs once per workflow run, so a
+      // loop back to it would quietly not repeat. Refused until iterations are part of the key.
       problems.push(
-        `task '${loop[0]}': loop ${[...loop, loop[0]].join(' -> ')} has no "when" to leave it`,
+        `task '${loop[0]}': loop ${path}: a task runs once per workflow run; ` +
+          'repeat one with retry, or over a list with with_items',
       );
     }
   }

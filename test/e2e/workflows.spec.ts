@@ -346,6 +346,17 @@ describe('workflows', () => {
         /task 'b': loop b -> c -> b has no "when" to leave it/,
       ],
       [
+        'a loop with a when (a task runs once per workflow run)',
+        {
+          tasks: {
+            deploy: { action: 'core.noop', next: [{ do: ['check'] }] },
+            check: { action: 'core.noop', next: [{ when: 'failed', do: ['wait'] }] },
+            wait: { action: 'core.noop', next: [{ do: ['check'] }] },
+          },
+        },
+        /task 'check': loop check -> wait -> check: a task runs once per workflow run; repeat one with retry/,
+      ],
+      [
         'with_items that is neither a template nor a list',
         { tasks: { a: { action: 'core.echo', with_items: 'hosts' } } },
         /task 'a': "with_items" must be a list or one template/,
