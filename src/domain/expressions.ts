@@ -27,6 +27,18 @@ const FILTERS = ['raw', 'json', 'upper', 'lower', 'length'] as const;
 type Filter = (typeof FILTERS)[number];
 const TRAILING_FILTER = new RegExp(`\\|\\s*(${FILTERS.join('|')})\\s*$`);
 const SECRET_REFERENCE = /^secret\.(\S+)$/;
+/**
+ * What one evaluation may take (JSONata's own guardrails): an expression written to run for
+ * hours, or to build a list of millions, fails with a message instead of stalling the executor
+ * (conductor steps run on its event loop).
+ */
+const EVALUATION_LIMITS = { timeout: 100, stack: 200, sequence: 100_000 };
+/** `$eval` would turn a string (a task result, an input) into an expression: data is not code. */
+const BINDINGS = {
+  eval: () => {
+    throw new Error('$eval is not available: values are data, never expressions');
+  },
+};
 /** Compiled expressions, bounded: definitions are few, their expressions are reused a lot. */
 const COMPILED_LIMIT = 2000;
 const compiled = new Map<string, jsonata.Expression>();
@@ -50,7 +62,7 @@ function parsePlaceholder(text: string): Placeholder {
 function compile(expression: string): jsonata.Expression {
   let found = compiled.get(expression);
   if (!found) {
-    found = jsonata(expression);
+    found = jsonata(expression, EVALUATION_LIMITS);
     if (compiled.size >= COMPILED_LIMIT) compiled.delete(compiled.keys().next().value!);
     compiled.set(expression, found);
   }
@@ -131,7 +143,7 @@ async function evaluatePlaceholder(
   const { expression, filters } = parsePlaceholder(text);
   const secret = SECRET_REFERENCE.exec(expression);
   if (secret) return filters.includes('raw') ? `{{ ${expression} | raw }}` : `{{ ${expression} }}`;
-  let value = plainJson(await compile(expression).evaluate(context));
+  let value = plainJson(await compile(expression).evaluate(context, BINDINGS));
   for (const filter of filters) value = applyFilter(filter, value);
   const raw = filters.includes('raw');
   if (quoted && !raw)

@@ -168,6 +168,27 @@ describe('workflows', () => {
     expect((await children(unhandledId)).map((r) => r.task)).toEqual(['deploy']);
   });
 
+  it('fails a task whose input would read a secret through data, or does not fit its action', async () => {
+    await createWorkflow('wf.data', {
+      tasks: { say: { action: 'core.echo', input: { v: '{{ input.text }}' } } },
+    });
+    const leak = await run('wf.data', { text: '{{ secret.db_password }}' });
+    const leaked = await executionReaches(app, leak, TERMINAL);
+    expect(leaked.status).toBe('failed');
+    expect(leaked.error).toMatch(
+      /task 'say': input: values hold secret reference\(s\) \{\{ secret.db_password \}\}/,
+    );
+    expect(await children(leak)).toEqual([]);
+
+    await createWorkflow('wf.misfit', {
+      tasks: { nap: { action: 'core.sleep', input: { seconds: '{{ input.seconds }}' } } },
+    });
+    const misfit = await run('wf.misfit', { seconds: 'soon' });
+    const refused = await executionReaches(app, misfit, TERMINAL);
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toMatch(/task 'nap': input does not fit core.sleep: .*seconds/);
+  });
+
   it('attempts a task with retry.count 2 that fails twice three times', async () => {
     // Fails while fewer than 2 marks exist in the directory, so the third attempt succeeds.
     const dir = `/tmp/attune-wf-retry-${process.pid}-${Date.now()}`;

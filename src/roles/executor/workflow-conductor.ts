@@ -5,6 +5,7 @@ import { DatabaseService } from '../../database/database.service';
 import { WORKFLOW_RUNNER } from '../../domain/core-pack';
 import { isTerminal } from '../../domain/execution-status';
 import { renderExpressions } from '../../domain/expressions';
+import { injectedSecretReferences } from '../../domain/templating';
 import { Decision, decideNext, PlannedRun, TaskRun } from '../../domain/workflow-decision';
 import { MAX_WORKFLOW_DEPTH, WorkflowDefinition } from '../../domain/workflow-definition';
 import { ActionCatalog, ActionInfo } from '../../executions/action-catalog';
@@ -167,13 +168,35 @@ export class WorkflowConductor {
     const action = await this.actions.get(task.action);
     const context =
       run.item === null ? decision.context : { ...decision.context, item: run.itemValue };
-    let rendered: unknown;
+    const template = task.input ?? {};
+    let rendered: Record<string, unknown>;
     try {
-      rendered = await renderExpressions(task.input ?? {}, context, shellQuotingOf(action));
+      rendered = (await renderExpressions(template, context, shellQuotingOf(action))) as Record<
+        string,
+        unknown
+      >;
     } catch (error) {
       throw new Error(`task '${run.task}': input: ${(error as Error).message}`, { cause: error });
     }
-    const parameters = { ...(action?.defaults ?? {}), ...(rendered as Record<string, unknown>) };
+    // As for rules and events: what the input, results and items hold is data, never a way
+    // to read a secret the definition does not name itself.
+    const injected = injectedSecretReferences(template, rendered);
+    if (injected.length > 0) {
+      throw new Error(
+        `task '${run.task}': input: values hold secret reference(s) ` +
+          `${injected.map((n) => `{{ secret.${n} }}`).join(', ')}; values from inputs and ` +
+          'task results are data and never read secrets',
+      );
+    }
+    if (!action) throw new Error(`task '${run.task}': action '${task.action}' does not exist`);
+    // Checked against the action's schema, defaults applied, secret parameters sealed: a task
+    // run is stored like any execution.
+    const { parameters, problems } = this.actions.prepareParameters(action, rendered);
+    if (problems.length > 0) {
+      throw new Error(
+        `task '${run.task}': input does not fit ${task.action}: ${problems.join('; ')}`,
+      );
+    }
     return {
       id: randomUUID(),
       parentId: workflow.id,
