@@ -79,13 +79,15 @@ export async function decideNext(
   definition: WorkflowDefinition,
   input: Record<string, unknown>,
   runs: TaskRun[],
+  /** The event, when a rule started the workflow. */
+  event?: unknown,
 ): Promise<Decision> {
   const names = Object.keys(definition.tasks);
   const byTask = new Map<string, TaskRun[]>(names.map((n) => [n, []]));
   for (const run of runs) byTask.get(run.task)?.push(run);
   const inbound = inboundOf(definition);
   const starts = new Set(startTasks(definition));
-  const context: ExpressionContext = { input, tasks: {} };
+  const context: ExpressionContext = { input, tasks: {}, ...(event ? { event } : {}) };
   const summaries: Record<string, TaskSummary> = {};
   const triggered = new Set<string>();
   const start: PlannedRun[] = [];

@@ -90,6 +90,20 @@ export class EventStore {
     return row;
   }
 
+  /** The event a rule fired an execution for (`{{ event.* }}` in a workflow's templates). */
+  async ofExecution(
+    executionId: string,
+  ): Promise<{ id: string; trigger: string; payload: unknown } | undefined> {
+    const [row] = await this.db.query<{ id: string; trigger: string; payload: unknown }>(
+      `SELECT ev.id, ev.trigger_ref AS trigger, ev.payload
+         FROM execution x JOIN enforcement en ON en.id = x.enforcement_id
+         JOIN event ev ON ev.id = en.event_id
+        WHERE x.id = $1`,
+      [executionId],
+    );
+    return row;
+  }
+
   page(query: ListQuery, filters: ListFilter[]) {
     return listPage<EventRow>(
       poolSql(this.db),

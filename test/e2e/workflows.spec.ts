@@ -1,4 +1,10 @@
-import { createOk, executionReaches, TERMINAL } from '../support/attune-api';
+import {
+  createOk,
+  createTriggerWithRule,
+  executionReaches,
+  TERMINAL,
+  webhook,
+} from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
 import { TestDatabase } from '../support/database';
 import { LiveNotification, WsFeed } from '../support/live-feeds';
@@ -166,6 +172,28 @@ describe('workflows', () => {
     expect(unhandled.status).toBe('failed');
     expect(unhandled.error).toMatch(/task 'deploy' failed/);
     expect((await children(unhandledId)).map((r) => r.task)).toEqual(['deploy']);
+  });
+
+  it('started by a rule, reads the event in its templates', async () => {
+    await createWorkflow('wf.evented', {
+      tasks: {
+        greet: { action: 'core.echo', input: { host: '{{ event.payload.host }}' } },
+      },
+      output: { host: '{{ tasks.greet.result.host }}', trigger: '{{ event.trigger }}' },
+    });
+    await createTriggerWithRule(app, 'wf.alert', { ref: 'wf.on_alert', action: 'wf.evented' });
+    await webhook(app, 'wf.alert', { host: 'db-1' });
+    const [workflow] = await waitFor(async () => {
+      const rows = await db.query<{ id: string }>(
+        `SELECT id FROM execution WHERE action_ref = 'wf.evented'`,
+      );
+      return rows.length > 0 ? rows : undefined;
+    });
+    const done = await executionReaches(app, workflow.id, TERMINAL);
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      result: { host: 'db-1', trigger: 'wf.alert' },
+    });
   });
 
   it('fails a task whose input would read a secret through data, or does not fit its action', async () => {

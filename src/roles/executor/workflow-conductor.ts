@@ -14,6 +14,7 @@ import { ExecutionRow } from '../../executions/execution-view';
 import { WorkflowCancellation } from '../../executions/workflow-cancellation';
 import { runWithCorrelation } from '../../logging/correlation';
 import { MessagePublisher } from '../../messaging/messaging.port';
+import { EventStore } from '../../stores/event.store';
 import { ExecutionStore } from '../../stores/execution.store';
 import { NewTaskRun } from '../../stores/execution-task-runs';
 import { inTransaction } from '../../stores/sql';
@@ -49,6 +50,7 @@ export class WorkflowConductor {
     private readonly publisher: MessagePublisher,
     private readonly cancellation: WorkflowCancellation,
     private readonly dispatcher: SlotDispatcher,
+    private readonly events: EventStore,
   ) {}
 
   advance(workflowId: string): Promise<void> {
@@ -102,12 +104,19 @@ export class WorkflowConductor {
   }
 
   private async decideAndApply(workflow: ExecutionRow, definition: WorkflowDefinition) {
+    // Read before the transaction: an event never changes, and the lock is held for less.
+    const event = workflow.enforcement_id ? await this.events.ofExecution(workflow.id) : undefined;
     const step = await inTransaction(this.db, async (sql): Promise<Step | undefined> => {
       const locked = await this.store.taskRuns.lockWorkflow(sql, workflow.id);
       if (!locked || (locked.status !== 'running' && locked.status !== 'paused')) return undefined;
       const runs = await this.store.taskRuns.of(workflow.id, sql);
       try {
-        const decision = await decideNext(definition, locked.parameters, runs.map(toTaskRun));
+        const decision = await decideNext(
+          definition,
+          locked.parameters,
+          runs.map(toTaskRun),
+          event,
+        );
         const planned: NewTaskRun[] = [];
         for (const run of decision.start) {
           planned.push(await this.taskRun(locked, definition, decision, run));
