@@ -9,12 +9,14 @@ import {
 import { checkAgainst, userSchemaProblem } from '../../src/executions/user-schema';
 import { isRef } from '../../src/http/ref.pipe';
 
-// The examples in docs/workflows.md must stay valid: every ```json block whose object has
-// "runner": "workflow" is an action definition, and it must pass the checks POST /api/v1/actions
-// applies (ActionsService: the ref, the runner, the schema and defaults, and validateWorkflow
-// against the actions it names). Blocks are checked in order, each one joining the catalog, so
-// an example may nest a workflow defined above it.
-const DOC = join(__dirname, '../../docs/workflows.md');
+// The examples in docs/workflows.md and README.md must stay valid: every ```json block whose
+// object has "runner": "workflow" is an action definition, and it must pass the checks
+// POST /api/v1/actions applies (ActionsService: the ref, the runner, the schema and defaults,
+// and validateWorkflow against the actions it names). Blocks are checked in order, each one
+// joining the catalog, so an example may nest a workflow defined above it.
+const ROOT = join(__dirname, '../..');
+const DOC = 'docs/workflows.md';
+const README = 'README.md';
 
 interface JsonBlock {
   line: number;
@@ -27,7 +29,7 @@ function jsonBlocks(markdown: string): JsonBlock[] {
   for (let i = 0; i < lines.length; i++) {
     if (!/^```json\s*$/.test(lines[i])) continue;
     const end = lines.findIndex((line, j) => j > i && /^```\s*$/.test(line));
-    if (end < 0) throw new Error(`docs/workflows.md:${i + 1}: unclosed json block`);
+    if (end < 0) throw new Error(`line ${i + 1}: unclosed json block`);
     blocks.push({ line: i + 1, text: lines.slice(i + 1, end).join('\n') });
     i = end;
   }
@@ -65,33 +67,38 @@ function creationProblems(
   return problems;
 }
 
-const blocks = jsonBlocks(readFileSync(DOC, 'utf8'));
-const parsed = blocks.map((block) => {
-  try {
-    return { ...block, value: JSON.parse(block.text) as unknown, error: undefined };
-  } catch (error) {
-    return { ...block, value: undefined, error: (error as Error).message };
-  }
-});
+function parsedBlocks(file: string) {
+  return jsonBlocks(readFileSync(join(ROOT, file), 'utf8')).map((block) => {
+    const at = `${file}:${block.line}`;
+    try {
+      return { at, value: JSON.parse(block.text) as unknown, error: undefined };
+    } catch (error) {
+      return { at, value: undefined, error: (error as Error).message };
+    }
+  });
+}
+
+const parsed = [...parsedBlocks(DOC), ...parsedBlocks(README)];
 const definitions = parsed.filter(
   (block): block is typeof block & { value: Record<string, unknown> } =>
     isRecord(block.value) && block.value.runner === 'workflow',
 );
 
-describe('docs/workflows.md', () => {
+describe('the workflow examples in docs/workflows.md and README.md', () => {
   it('has json blocks that are all JSON', () => {
     const broken = parsed
       .filter((block) => block.error !== undefined)
-      .map((block) => `docs/workflows.md:${block.line}: ${block.error}`);
+      .map((block) => `${block.at}: ${block.error}`);
     expect(broken).toEqual([]);
   });
 
-  it('shows the first workflow and the three worked examples', () => {
+  it('finds the first workflow, the three worked examples and the README one', () => {
     expect(definitions.map((block) => block.value.ref)).toEqual([
       'demo.hello_flow',
       'demo.build_release',
       'demo.rolling_restart',
       'demo.check_ready',
+      'demo.build',
     ]);
   });
 
@@ -100,9 +107,9 @@ describe('docs/workflows.md', () => {
       CORE_ACTIONS.map((action) => [action.ref, { runner: action.runner, workflow: null }]),
     );
     const refused: string[] = [];
-    for (const { line, value } of definitions) {
+    for (const { at, value } of definitions) {
       for (const problem of creationProblems(value, catalog)) {
-        refused.push(`docs/workflows.md:${line} (${String(value.ref)}): ${problem}`);
+        refused.push(`${at} (${String(value.ref)}): ${problem}`);
       }
       catalog.set(value.ref as string, {
         runner: 'workflow',
