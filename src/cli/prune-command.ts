@@ -60,6 +60,7 @@ export async function runPruneCommand(config: AppConfig, args: string[], out: Ou
       auditOlderThanMs,
       batchSize: config.retention.batchSize,
       dryRun,
+      onBatch: progressOnStderr(dryRun ? 'would delete' : 'deleted'),
     });
     if (!report) throw new CliError('another process is pruning now; try again when it is done');
     const verb = dryRun ? 'would delete' : 'deleted';
@@ -68,4 +69,20 @@ export async function runPruneCommand(config: AppConfig, args: string[], out: Ou
   } finally {
     await app.close();
   }
+}
+
+const PROGRESS_EVERY_MS = 5000;
+
+/** A pass over months of history takes minutes: a line on stderr every few seconds says how far. */
+function progressOnStderr(verb: string) {
+  const started = Date.now();
+  let last = started;
+  let sum = 0;
+  return (table: string, deleted: number) => {
+    sum += deleted;
+    if (Date.now() - last < PROGRESS_EVERY_MS) return;
+    last = Date.now();
+    const seconds = Math.round((last - started) / 1000);
+    process.stderr.write(`prune: ${verb} ${sum} rows so far (now ${table}, ${seconds} s)\n`);
+  };
 }
