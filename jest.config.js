@@ -9,6 +9,7 @@ const esmPackages = [
   'uint8array-extras',
   '@tokenizer',
   'nestjs-pino',
+  'uuid',
 ];
 
 const swcTransform = [

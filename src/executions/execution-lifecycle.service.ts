@@ -13,6 +13,7 @@ import {
 import { ExecutionRow } from './execution-view';
 import { NotificationSender } from './notification-sender';
 import { iso } from '../common/iso';
+import { historyRowId } from '../common/uuid';
 
 /** What a notification shows of an execution: its row, or what a worker reported of it. */
 export type AnnouncedExecution = Pick<
@@ -60,7 +61,7 @@ export class ExecutionLifecycle {
     if (!action) throw new UnknownActionError(`action '${request.action}' does not exist`);
     const { parameters, problems } = this.actions.prepareParameters(action, request.parameters);
     if (problems.length > 0) throw new InvalidParametersError(problems);
-    const id = randomUUID();
+    const id = historyRowId();
     const correlationId = currentCorrelation()?.correlationId ?? randomUUID();
     const [row] = await this.store.insertRequested([
       {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { DatabaseService } from '../../database/database.service';
@@ -16,6 +15,7 @@ import { RuleCache } from './rule-cache';
 import { SlotDispatcher } from './slot-dispatcher';
 import { WorkerDispatch } from './worker-dispatch';
 import { WorkerPool } from './worker-pool';
+import { historyRowId } from '../../common/uuid';
 
 /**
  * Turns an event into enforcements (one per matching rule) and their executions. The event,
@@ -74,7 +74,7 @@ export class EnforcementProcessor {
     const planned: PlannedEnforcement[] = [];
     for (const rule of await this.rules.forTrigger(event.trigger)) {
       if (!matchesCriteria(rule.criteria, subject)) continue;
-      const id = randomUUID();
+      const id = historyRowId();
       const action = await this.actions.get(rule.actionRef);
       if (!action) {
         planned.push({
@@ -113,7 +113,7 @@ export class EnforcementProcessor {
         status: 'created',
         error: null,
         execution: {
-          id: randomUUID(),
+          id: historyRowId(),
           actionRef: action.ref,
           parameters,
           correlationId,

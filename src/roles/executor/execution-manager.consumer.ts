@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { KeyedSerializer } from '../../common/keyed-serializer';
@@ -11,6 +10,7 @@ import { NotificationSender } from '../../executions/notification-sender';
 import { CONSUMERS, OnMessage } from '../../messaging/consumer-components';
 import { MessageContext } from '../../messaging/message-context';
 import { MessagePublisher } from '../../messaging/messaging.port';
+import { historyRowId } from '../../common/uuid';
 
 /**
  * Applies what workers (and people answering inquiries) report, through the state machine,
@@ -106,7 +106,7 @@ export class ExecutionManager {
       }
       await this.notifyInquiry(answer.inquiry_id, answer.execution_id, 'responded');
       await this.publisher.publish('EventCreated', {
-        event_id: randomUUID(),
+        event_id: historyRowId(),
         trigger: 'core.inquiry',
         payload: {
           inquiry_id: answer.inquiry_id,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { KeyedSerializer } from '../../common/keyed-serializer';
 import { DatabaseService } from '../../database/database.service';
@@ -19,6 +18,7 @@ import { ExecutionStore } from '../../stores/execution.store';
 import { NewTaskRun } from '../../stores/execution-task-runs';
 import { inTransaction } from '../../stores/sql';
 import { SlotDispatcher } from './slot-dispatcher';
+import { historyRowId } from '../../common/uuid';
 
 /** What one step decided and stored. */
 interface Step {
@@ -207,7 +207,7 @@ export class WorkflowConductor {
       );
     }
     return {
-      id: randomUUID(),
+      id: historyRowId(),
       parentId: workflow.id,
       task: run.task,
       item: run.item,

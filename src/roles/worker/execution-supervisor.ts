@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { backoffDelay, delay } from '../../common/backoff';
 import type { RunnerName } from '../../domain/core-pack';
@@ -12,6 +11,7 @@ import { APP_CONFIG } from '../../config/config.module';
 import { maskText, maskValues, revealedSecrets } from '../../secrets/secret-masker';
 import { SecretResolver } from '../../secrets/secret-resolver.service';
 import { createRunners, DestinationPolicy, RunOutcome, Runner } from './runners';
+import { historyRowId } from '../../common/uuid';
 
 /**
  * The signal pure runners get: they neither wait nor can be stopped, so one shared signal that
@@ -184,7 +184,7 @@ export class ExecutionSupervisor {
     }
     if (outcome.status === 'paused') {
       await this.report('InquiryCreated', {
-        inquiry_id: randomUUID(),
+        inquiry_id: historyRowId(),
         execution_id: request.execution_id,
         attempt: request.attempt,
         prompt: outcome.inquiry.prompt,

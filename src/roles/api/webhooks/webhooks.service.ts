@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { MessagePublisher } from '../../../messaging/messaging.port';
@@ -6,6 +5,7 @@ import { assertNoProblems, notFound } from '../../../common/errors';
 import { checkAgainst } from '../../../executions/user-schema';
 import { TriggerCatalog } from '../triggers/trigger-catalog';
 import { WebhookAuthenticator, WebhookRequest } from './webhook-authenticator';
+import { historyRowId } from '../../../common/uuid';
 
 /**
  * Turns a webhook into an EventCreated message. The hot path of the API: a cached key (or a
@@ -33,7 +33,7 @@ export class WebhooksService {
     if (trigger.payloadSchema) {
       assertNoProblems(checkAgainst(trigger.payloadSchema, payload, 'payload'));
     }
-    const eventId = randomUUID();
+    const eventId = historyRowId();
     // The correlation id is the request's (see CorrelationMiddleware).
     await this.publisher.publish('EventCreated', {
       event_id: eventId,
