@@ -30,19 +30,23 @@ const HISTORY_APP_ENV = { RETENTION_DAYS: '0', AUDIT_RETENTION_DAYS: '0' };
  */
 async function fillHistory(db, rows, label) {
   const at = `now() - interval '1 day' - make_interval(secs => (${rows} - g) * ${(SPAN_DAYS * 86_400) / rows})`;
+  // Ids as Attune makes them for these rows: time-ordered (UUID v7 layout), the rest from md5.
+  const id = (seed) =>
+    `(lpad(to_hex((extract(epoch FROM ${at}) * 1000)::bigint), 12, '0') || '7' ||
+      substr(md5('${seed}' || g), 14, 19))::uuid`;
   const started = performance.now();
   for (let from = 1; from <= rows; from += FILL_BATCH) {
     const to = Math.min(rows, from + FILL_BATCH - 1);
     const series = `generate_series(${from}, ${to}) g`;
     await db.query(
       `INSERT INTO event (id, trigger_ref, payload, source, correlation_id, created_at)
-       SELECT md5('ev' || g)::uuid, 'hist.trigger_' || (g % 10), '{"seq": 1}', 'webhook',
+       SELECT ${id('ev')}, 'hist.trigger_' || (g % 10), '{"seq": 1}', 'webhook',
               md5('co' || g)::uuid, ${at} FROM ${series}`,
     );
     await db.query(
       `INSERT INTO enforcement (id, event_id, rule_ref, trigger_ref, action_ref, status,
                                 correlation_id, created_at)
-       SELECT md5('en' || g)::uuid, md5('ev' || g)::uuid, 'hist.rule_' || (g % 10),
+       SELECT ${id('en')}, ${id('ev')}, 'hist.rule_' || (g % 10),
               'hist.trigger_' || (g % 10), 'hist.action_' || (g % 10), 'created',
               md5('co' || g)::uuid, ${at} FROM ${series}`,
     );
@@ -50,9 +54,9 @@ async function fillHistory(db, rows, label) {
       `INSERT INTO execution (id, action_ref, status, parameters, result, correlation_id,
                               enforcement_id, created_by, created_at, scheduled_at, started_at,
                               finished_at, updated_at)
-       SELECT md5('ex' || g)::uuid, 'hist.action_' || (g % 10),
+       SELECT ${id('ex')}, 'hist.action_' || (g % 10),
               CASE WHEN g % 50 = 0 THEN 'failed' ELSE 'succeeded' END, '{"seq": 1}',
-              '{"ok": true}', md5('co' || g)::uuid, md5('en' || g)::uuid,
+              '{"ok": true}', md5('co' || g)::uuid, ${id('en')},
               'rule:hist.rule_' || (g % 10), ${at}, ${at}, ${at},
               ${at} + interval '10 milliseconds', ${at} FROM ${series}`,
     );
