@@ -65,10 +65,10 @@ describe('web console', () => {
 
   /** Navigates inside the app (no reload), as its own links do. */
   const go = async (page: Page, path: string) => {
-    await page.evaluate((to) => {
-      history.pushState(null, '', to);
-      window.dispatchEvent(new Event('attune:navigate'));
-    }, path);
+    await page.evaluate(
+      `history.pushState(null, '', ${JSON.stringify(path)});` +
+        `window.dispatchEvent(new Event('attune:navigate'))`,
+    );
   };
 
   beforeAll(async () => {
@@ -128,13 +128,13 @@ describe('web console', () => {
 
   it('signs in with a key and follows a webhook run live to succeeded, with its detail', async () => {
     const page = await signedIn(operatorKey);
-    expect(await page.evaluate(() => location.href)).not.toContain('atn_');
+    expect(page.url()).not.toContain('atn_');
     await shot(page, 'overview');
 
     await go(page, '/executions');
     await page.waitForSelector('table.executions');
     // A marker that a reload would wipe: the row must arrive through the live feed.
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.evaluate('window.marker = 1');
     await webhook(app, 'test.hook', { host: 'db-7' });
     const execution = await waitFor(
       async () => {
@@ -146,7 +146,7 @@ describe('web console', () => {
       { description: 'the execution the webhook started' },
     );
     await page.waitForSelector(`tr[data-execution="${execution.id}"][data-status="succeeded"]`);
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(await page.evaluate('window.marker')).toBe(1);
     await shot(page, 'executions');
 
     await page.click(`tr[data-execution="${execution.id}"] a`);

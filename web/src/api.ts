@@ -68,7 +68,9 @@ export function problemsByField(error: unknown, fields: string[]): Record<string
     const named = required ? `${required[1]}.${required[2]}` : undefined;
     const field =
       (named && fields.includes(named) ? named : undefined) ??
-      sorted.find((f) => problem === f || problem.startsWith(`${f} `) || problem.startsWith(`${f}.`));
+      sorted.find(
+        (f) => problem === f || problem.startsWith(`${f} `) || problem.startsWith(`${f}.`),
+      );
     (byField[field ?? ''] ??= []).push(problem);
   }
   return byField;

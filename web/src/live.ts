@@ -80,7 +80,9 @@ export class LiveFeed {
       return this.retry();
     }
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const socket = new WebSocket(`${scheme}//${location.host}/ws?ticket=${encodeURIComponent(ticket)}`);
+    const socket = new WebSocket(
+      `${scheme}//${location.host}/ws?ticket=${encodeURIComponent(ticket)}`,
+    );
     this.socket = socket;
     socket.onopen = () => {
       this.failures = 0;

@@ -21,7 +21,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
     setState((s) => ({ ...s, loading: true }));
     latest.current().then(
       (data) => mine === generation.current && setState({ data, loading: false }),
-      (error: unknown) => mine === generation.current && setState((s) => ({ ...s, error, loading: false })),
+      (error: unknown) =>
+        mine === generation.current && setState((s) => ({ ...s, error, loading: false })),
     );
   }, []);
   // deps are the caller's: the page says what its fetch depends on.

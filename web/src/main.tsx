@@ -22,10 +22,20 @@ function SignIn({ onKey, error }: { onKey(key: string): void; error?: unknown })
         }}
       >
         <label for="key">API key</label>
-        <input id="key" name="key" type="password" autoComplete="off" autoFocus
-          placeholder="atn_…" value={key} onInput={(e) => setKey(e.currentTarget.value)} />
+        <input
+          id="key"
+          name="key"
+          type="password"
+          autoComplete="off"
+          autoFocus
+          placeholder="atn_…"
+          value={key}
+          onInput={(e) => setKey(e.currentTarget.value)}
+        />
         <button type="submit">Sign in</button>
-        <p class="muted">The key is kept in this tab only (sessionStorage) and sent as a bearer token.</p>
+        <p class="muted">
+          The key is kept in this tab only (sessionStorage) and sent as a bearer token.
+        </p>
         <ErrorNote error={error} />
       </form>
     </main>
@@ -47,12 +57,16 @@ function Shell({ session, live }: { session: Session; live: LiveState }) {
   const path = useLocation();
   const pathname = path.split('?')[0];
   const current = (href: string) =>
-    href === '/' ? pathname === '/' : pathname === href || pathname.startsWith(`${href.replace(/\/actions$/, '')}/`);
+    href === '/'
+      ? pathname === '/'
+      : pathname === href || pathname.startsWith(`${href.replace(/\/actions$/, '')}/`);
   const { me } = session;
   const held = new Set(me.permissions.map((p) => p.permission));
   return (
     <SessionContext.Provider value={session}>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <strong class="brand">Attune</strong>
         <nav aria-label="Pages">
@@ -68,7 +82,9 @@ function Shell({ session, live }: { session: Session; live: LiveState }) {
         <span class="who" data-role={me.role}>
           {me.key} ({me.role})
         </span>
-        <button type="button" class="link" onClick={session.signOut}>Sign out</button>
+        <button type="button" class="link" onClick={session.signOut}>
+          Sign out
+        </button>
       </header>
       <main id="main" tabIndex={-1}>
         <Pages path={path} />
@@ -117,7 +133,11 @@ function App() {
   }, [feed, me]);
 
   if (!api || !me || !feed) {
-    return key && !error ? <p class="muted">Signing in…</p> : <SignIn onKey={setKey} error={error} />;
+    return key && !error ? (
+      <p class="muted">Signing in…</p>
+    ) : (
+      <SignIn onKey={setKey} error={error} />
+    );
   }
   return <Shell session={{ api, me, live: feed, signOut }} live={live} />;
 }

@@ -4,7 +4,10 @@ export type Me = Schemas['MeView'];
 
 /** `*` is any run of characters, `?` one (as the API's grants). */
 function globMatches(glob: string, value: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const pattern = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${pattern}$`).test(value);
 }
 

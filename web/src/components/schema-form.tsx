@@ -34,7 +34,8 @@ function kindOf(schema: PropertySchema): Kind {
 function valueOf(kind: Kind, raw: string): unknown {
   if (raw === '') return undefined;
   if (kind === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
-  if (kind === 'number') return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  if (kind === 'number')
+    return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   if (kind === 'enum' || kind === 'json') {
     try {
       return JSON.parse(raw);
@@ -85,8 +86,13 @@ export function SchemaForm(props: {
     <form onSubmit={submit} class="schema-form" noValidate>
       {names.length === 0 ? (
         <Field label="Answer (JSON)" id={id('json')} problems={props.problems[props.prefix]}>
-          <textarea id={id('json')} name={props.prefix} rows={4} value={raw[''] ?? ''}
-            onInput={(e) => set('', e.currentTarget.value)} />
+          <textarea
+            id={id('json')}
+            name={props.prefix}
+            rows={4}
+            value={raw[''] ?? ''}
+            onInput={(e) => set('', e.currentTarget.value)}
+          />
         </Field>
       ) : (
         names.map((name) => {
@@ -102,8 +108,13 @@ export function SchemaForm(props: {
             'aria-invalid': props.problems[`${props.prefix}.${name}`] ? true : undefined,
           };
           return (
-            <Field key={name} label={label} id={fieldId} hint={property.description}
-              problems={props.problems[`${props.prefix}.${name}`]}>
+            <Field
+              key={name}
+              label={label}
+              id={fieldId}
+              hint={property.description}
+              problems={props.problems[`${props.prefix}.${name}`]}
+            >
               {kind === 'boolean' ? (
                 <select {...common} onChange={(e) => set(name, e.currentTarget.value)}>
                   <option value="">—</option>
@@ -120,11 +131,19 @@ export function SchemaForm(props: {
                   ))}
                 </select>
               ) : kind === 'json' ? (
-                <textarea {...common} rows={3} placeholder="JSON"
-                  onInput={(e) => set(name, e.currentTarget.value)} />
+                <textarea
+                  {...common}
+                  rows={3}
+                  placeholder="JSON"
+                  onInput={(e) => set(name, e.currentTarget.value)}
+                />
               ) : (
-                <input {...common} type="text" inputMode={kind === 'number' ? 'decimal' : undefined}
-                  onInput={(e) => set(name, e.currentTarget.value)} />
+                <input
+                  {...common}
+                  type="text"
+                  inputMode={kind === 'number' ? 'decimal' : undefined}
+                  onInput={(e) => set(name, e.currentTarget.value)}
+                />
               )}
             </Field>
           );
@@ -132,10 +151,14 @@ export function SchemaForm(props: {
       )}
       {props.problems['']?.length ? (
         <ul class="problems" role="alert">
-          {props.problems[''].map((p) => <li key={p}>{p}</li>)}
+          {props.problems[''].map((p) => (
+            <li key={p}>{p}</li>
+          ))}
         </ul>
       ) : null}
-      <button type="submit" disabled={props.disabled}>{props.submitLabel}</button>
+      <button type="submit" disabled={props.disabled}>
+        {props.submitLabel}
+      </button>
     </form>
   );
 }

@@ -12,9 +12,13 @@ export function AuditPage() {
   const cursor = cursors[cursors.length - 1];
   const page = useLoad(
     () =>
-      must(api.GET('/api/v1/audit', {
-        params: { query: { limit: 50, ...(cursor ? { cursor } : {}), ...(resource ? { resource } : {}) } },
-      })),
+      must(
+        api.GET('/api/v1/audit', {
+          params: {
+            query: { limit: 50, ...(cursor ? { cursor } : {}), ...(resource ? { resource } : {}) },
+          },
+        }),
+      ),
     [cursor, resource],
   );
   return (
@@ -22,23 +26,48 @@ export function AuditPage() {
       <h1>Audit</h1>
       <label class="filters">
         Resource{' '}
-        <input value={resource} placeholder="executions" onChange={(e) => { setCursors([]); setResource(e.currentTarget.value); }} />
+        <input
+          value={resource}
+          placeholder="executions"
+          onChange={(e) => {
+            setCursors([]);
+            setResource(e.currentTarget.value);
+          }}
+        />
       </label>
       <ErrorNote error={page.error} />
       <Loading when={page.loading && !page.data} />
       {page.data && (
         <div class="table-wrap">
           <table>
-            <thead><tr><th>At</th><th>Actor</th><th>Action</th><th>Resource</th><th>Ref</th><th>Details</th></tr></thead>
+            <thead>
+              <tr>
+                <th>At</th>
+                <th>Actor</th>
+                <th>Action</th>
+                <th>Resource</th>
+                <th>Ref</th>
+                <th>Details</th>
+              </tr>
+            </thead>
             <tbody>
               {page.data.items.map((a) => (
                 <tr key={a.id}>
-                  <td><Time at={a.at} /></td>
+                  <td>
+                    <Time at={a.at} />
+                  </td>
                   <td>{a.actor}</td>
                   <td>{a.action}</td>
                   <td>{a.resource}</td>
                   <td class="mono">{a.ref}</td>
-                  <td>{a.details && Object.keys(a.details).length ? <details><summary>…</summary><Json value={a.details} /></details> : null}</td>
+                  <td>
+                    {a.details && Object.keys(a.details).length ? (
+                      <details>
+                        <summary>…</summary>
+                        <Json value={a.details} />
+                      </details>
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -46,9 +75,15 @@ export function AuditPage() {
         </div>
       )}
       <nav class="pager" aria-label="Pages of the audit log">
-        {cursors.length > 0 && <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>← Newer</button>}
+        {cursors.length > 0 && (
+          <button type="button" onClick={() => setCursors((c) => c.slice(0, -1))}>
+            ← Newer
+          </button>
+        )}
         {page.data?.next_cursor && (
-          <button type="button" onClick={() => setCursors((c) => [...c, page.data!.next_cursor!])}>Older →</button>
+          <button type="button" onClick={() => setCursors((c) => [...c, page.data!.next_cursor!])}>
+            Older →
+          </button>
         )}
       </nav>
     </section>

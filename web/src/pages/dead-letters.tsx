@@ -21,11 +21,19 @@ export function DeadLettersPage() {
       {queues.data && (
         <div class="table-wrap">
           <table>
-            <thead><tr><th>Dead-letter queue</th><th>Replays into</th><th class="num">Messages</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Dead-letter queue</th>
+                <th>Replays into</th>
+                <th class="num">Messages</th>
+              </tr>
+            </thead>
             <tbody>
               {queues.data.items.map((q) => (
                 <tr key={q.queue} data-queue={q.queue} data-depth={q.messages}>
-                  <td><Link href={`/dead-letters/${encodeURIComponent(q.queue)}`}>{q.queue}</Link></td>
+                  <td>
+                    <Link href={`/dead-letters/${encodeURIComponent(q.queue)}`}>{q.queue}</Link>
+                  </td>
                   <td class="muted">{q.source}</td>
                   <td class="num">{q.messages}</td>
                 </tr>
@@ -50,7 +58,12 @@ export function DeadLetterQueuePage({ queue }: { queue: string }) {
     [queue],
   );
   const peek = useLoad(
-    () => must(api.GET('/api/v1/dlq/{queue}/messages', { params: { path: { queue }, query: { limit: 20 } } })),
+    () =>
+      must(
+        api.GET('/api/v1/dlq/{queue}/messages', {
+          params: { path: { queue }, query: { limit: 20 } },
+        }),
+      ),
     [queue],
   );
   useInterval(depth.reload, REFRESH_MS);
@@ -62,10 +75,12 @@ export function DeadLetterQueuePage({ queue }: { queue: string }) {
     try {
       const limit = Number(count);
       setReplayed(
-        await must(api.POST('/api/v1/dlq/{queue}/replay', {
-          params: { path: { queue } },
-          body: { limit: Number.isFinite(limit) ? limit : (count as unknown as number) },
-        })),
+        await must(
+          api.POST('/api/v1/dlq/{queue}/replay', {
+            params: { path: { queue } },
+            body: { limit: Number.isFinite(limit) ? limit : (count as unknown as number) },
+          }),
+        ),
       );
       depth.reload();
       peek.reload();
@@ -91,11 +106,19 @@ export function DeadLetterQueuePage({ queue }: { queue: string }) {
         <form class="filters" onSubmit={(e) => void replay(e)}>
           <label>
             Replay up to{' '}
-            <input id="replay-count" name="limit" inputMode="numeric" size={5} value={count}
-              onInput={(e) => setCount(e.currentTarget.value)} />{' '}
+            <input
+              id="replay-count"
+              name="limit"
+              inputMode="numeric"
+              size={5}
+              value={count}
+              onInput={(e) => setCount(e.currentTarget.value)}
+            />{' '}
             messages
           </label>
-          <button type="submit" disabled={busy}>Replay</button>
+          <button type="submit" disabled={busy}>
+            Replay
+          </button>
         </form>
       )}
       {replayed && (
@@ -110,9 +133,13 @@ export function DeadLetterQueuePage({ queue }: { queue: string }) {
       <ul class="cards">
         {peek.data?.items.map((m, i) => (
           <li key={m.message_id ?? i}>
-            <strong>{m.message_type ?? 'message'}</strong> <span class="muted mono">{m.message_id}</span>
+            <strong>{m.message_type ?? 'message'}</strong>{' '}
+            <span class="muted mono">{m.message_id}</span>
             <div>
-              {m.error ?? m.reason} <span class="muted">· failed <Time at={m.failed_at} /> · retries {m.retry_count}</span>
+              {m.error ?? m.reason}{' '}
+              <span class="muted">
+                · failed <Time at={m.failed_at} /> · retries {m.retry_count}
+              </span>
             </div>
             <details>
               <summary>Body</summary>

@@ -1,81 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, must, problemsByField, type AttuneClient } from '../api';
+import { ApiError, must, problemsByField } from '../api';
 import { ErrorNote, Field, Forbidden, Loading } from '../components/common';
 import { useLoad } from '../load';
 import { Link, navigate } from '../router';
 import { useSession } from '../session-context';
-
-type FieldKind = 'text' | 'json' | 'integer' | 'boolean' | { choices: string[] };
-interface FieldSpec {
-  name: string;
-  kind: FieldKind;
-  required?: boolean;
-  hint?: string;
-}
-
-/** Each kind of definition, the columns of its list and the fields of its form (DESIGN.md). */
-const KINDS: Record<string, { label: string; resource: string; columns: string[]; fields: FieldSpec[] }> = {
-  triggers: {
-    label: 'Triggers',
-    resource: 'triggers',
-    columns: ['description'],
-    fields: [
-      { name: 'description', kind: 'text' },
-      { name: 'payload_schema', kind: 'json', hint: 'JSON Schema of the event payload' },
-    ],
-  },
-  rules: {
-    label: 'Rules',
-    resource: 'rules',
-    columns: ['trigger', 'action', 'enabled'],
-    fields: [
-      { name: 'description', kind: 'text' },
-      { name: 'trigger', kind: 'text', required: true },
-      { name: 'criteria', kind: 'json', hint: '{ "payload.severity": { "eq": "high" } }' },
-      { name: 'action', kind: 'text', required: true },
-      { name: 'parameters', kind: 'json', hint: 'Templated with {{ event.payload.… }}' },
-      { name: 'enabled', kind: 'boolean' },
-    ],
-  },
-  actions: {
-    label: 'Actions',
-    resource: 'actions',
-    columns: ['runner', 'description'],
-    fields: [
-      { name: 'description', kind: 'text' },
-      { name: 'runner', kind: { choices: ['shell', 'http', 'echo', 'noop', 'sleep', 'ask', 'workflow'] }, required: true },
-      { name: 'parameters_schema', kind: 'json', hint: 'JSON Schema of the parameters' },
-      { name: 'defaults', kind: 'json' },
-      { name: 'timeout_ms', kind: 'integer' },
-      { name: 'retry_on_worker_loss', kind: 'boolean' },
-      { name: 'policy', kind: 'json' },
-      { name: 'workflow', kind: 'json', hint: 'With runner workflow: tasks and output' },
-    ],
-  },
-  sensors: {
-    label: 'Sensors',
-    resource: 'sensors',
-    columns: ['type', 'trigger', 'enabled'],
-    fields: [
-      { name: 'description', kind: 'text' },
-      { name: 'type', kind: { choices: ['timer', 'http_poll'] }, required: true },
-      { name: 'trigger', kind: 'text', required: true },
-      { name: 'config', kind: 'json', required: true, hint: '{ "interval_ms": 5000 } or { "cron": "*/5 * * * * *" }' },
-      { name: 'enabled', kind: 'boolean' },
-    ],
-  },
-};
-
-type Definition = Record<string, unknown> & { ref: string };
-// The four kinds share one shape of routes; the client is typed by one of them.
-type ListPath = '/api/v1/actions';
-type RefPath = '/api/v1/actions/{ref}';
-
-function listOf(api: AttuneClient, kind: string) {
-  return must(api.GET(`/api/v1/${kind}` as ListPath, { params: { query: { limit: 200 } } })) as Promise<{
-    items: Definition[];
-  }>;
-}
+import {
+  fromRaw,
+  KINDS,
+  listOf,
+  toRaw,
+  type Definition,
+  type FieldSpec,
+  type ListPath,
+  type RefPath,
+} from './definition-kinds';
+import { RunAction } from './run-action';
 
 function Tabs({ kind }: { kind: string }) {
   return (
@@ -90,7 +29,11 @@ function Tabs({ kind }: { kind: string }) {
 }
 
 function show(value: unknown): string {
-  return value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  return value === null || value === undefined
+    ? ''
+    : typeof value === 'string'
+      ? value
+      : JSON.stringify(value);
 }
 
 export function DefinitionsPage({ kind }: { kind: string }) {
@@ -103,19 +46,34 @@ export function DefinitionsPage({ kind }: { kind: string }) {
       <h1>Definitions</h1>
       <Tabs kind={kind} />
       {can(`${spec.resource}:write`) && (
-        <p><Link class="button" href={`/definitions/${kind}/new`}>New {kind.slice(0, -1)}</Link></p>
+        <p>
+          <Link class="button" href={`/definitions/${kind}/new`}>
+            New {kind.slice(0, -1)}
+          </Link>
+        </p>
       )}
       <ErrorNote error={list.error} />
       <Loading when={list.loading && !list.data} />
       {list.data && (
         <div class="table-wrap">
           <table>
-            <thead><tr><th>Ref</th>{spec.columns.map((c) => <th key={c}>{c}</th>)}</tr></thead>
+            <thead>
+              <tr>
+                <th>Ref</th>
+                {spec.columns.map((c) => (
+                  <th key={c}>{c}</th>
+                ))}
+              </tr>
+            </thead>
             <tbody>
               {list.data.items.map((d) => (
                 <tr key={d.ref} data-ref={d.ref}>
-                  <td><Link href={`/definitions/${kind}/${encodeURIComponent(d.ref)}`}>{d.ref}</Link></td>
-                  {spec.columns.map((c) => <td key={c}>{show(d[c])}</td>)}
+                  <td>
+                    <Link href={`/definitions/${kind}/${encodeURIComponent(d.ref)}`}>{d.ref}</Link>
+                  </td>
+                  {spec.columns.map((c) => (
+                    <td key={c}>{show(d[c])}</td>
+                  ))}
                 </tr>
               ))}
             </tbody>
@@ -126,63 +84,6 @@ export function DefinitionsPage({ kind }: { kind: string }) {
   );
 }
 
-function toRaw(field: FieldSpec, value: unknown): string {
-  if (value === null || value === undefined) return field.kind === 'boolean' ? 'true' : '';
-  if (field.kind === 'json') return JSON.stringify(value, null, 2);
-  return String(value);
-}
-
-/** What a field's text becomes in the body; text that does not parse goes as typed (the API says why). */
-function fromRaw(field: FieldSpec, raw: string): unknown {
-  if (raw.trim() === '') return undefined;
-  if (field.kind === 'json') {
-    try {
-      return JSON.parse(raw);
-    } catch {
-      return raw;
-    }
-  }
-  if (field.kind === 'integer') return Number.isInteger(Number(raw)) ? Number(raw) : raw;
-  if (field.kind === 'boolean') return raw === 'true';
-  return raw;
-}
-
-/** Runs an action with parameters typed as JSON (executions:run). */
-function RunAction({ action }: { action: string }) {
-  const { api } = useSession();
-  const [parameters, setParameters] = useState('{}');
-  const [problems, setProblems] = useState<Record<string, string[]>>({});
-  const run = async (event: Event) => {
-    event.preventDefault();
-    setProblems({});
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(parameters);
-    } catch {
-      setProblems({ parameters: ['parameters must be JSON'] });
-      return;
-    }
-    try {
-      const created = await must(
-        api.POST('/api/v1/executions', { body: { action, parameters: parsed as Record<string, never> } }),
-      );
-      navigate(`/executions/${created.id}`);
-    } catch (error) {
-      setProblems(problemsByField(error, ['parameters', 'action']));
-    }
-  };
-  return (
-    <form class="card" onSubmit={(e) => void run(e)}>
-      <h2>Run {action}</h2>
-      <Field label="Parameters (JSON)" id="run-parameters" problems={problems.parameters}>
-        <textarea id="run-parameters" rows={4} value={parameters} onInput={(e) => setParameters(e.currentTarget.value)} />
-      </Field>
-      {[...(problems[''] ?? []), ...(problems.action ?? [])].map((p) => <p key={p} class="error" role="alert">{p}</p>)}
-      <button type="submit">Run</button>
-    </form>
-  );
-}
-
 /** Create (no ref) or edit (ref) one definition; the API's 400 problems go beside their fields. */
 export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }) {
   const { api, can } = useSession();
@@ -190,7 +91,9 @@ export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }
   const existing = useLoad(
     () =>
       ref && spec
-        ? (must(api.GET(`/api/v1/${kind}/{ref}` as RefPath, { params: { path: { ref } } })) as Promise<Definition>)
+        ? (must(
+            api.GET(`/api/v1/${kind}/{ref}` as RefPath, { params: { path: { ref } } }),
+          ) as Promise<Definition>)
         : Promise.resolve(undefined),
     [kind, ref],
   );
@@ -201,7 +104,12 @@ export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }
   useEffect(() => {
     if (!spec) return;
     const d = existing.data;
-    setRaw(Object.fromEntries([['ref', ref ?? ''], ...spec.fields.map((f) => [f.name, toRaw(f, d?.[f.name])])]));
+    setRaw(
+      Object.fromEntries([
+        ['ref', ref ?? ''],
+        ...spec.fields.map((f) => [f.name, toRaw(f, d?.[f.name])]),
+      ]),
+    );
   }, [existing.data, kind]);
   if (!spec) return <p>No such kind of definition: {kind}</p>;
   const writable = can(`${spec.resource}:write`, ref);
@@ -219,7 +127,12 @@ export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }
     }
     try {
       if (ref) {
-        await must(api.PUT(`/api/v1/${kind}/{ref}` as RefPath, { params: { path: { ref } }, body: body as never }));
+        await must(
+          api.PUT(`/api/v1/${kind}/{ref}` as RefPath, {
+            params: { path: { ref } },
+            body: body as never,
+          }),
+        );
         setSaved(true);
         existing.reload();
       } else {
@@ -253,7 +166,8 @@ export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }
       'aria-invalid': problems[f.name] ? true : undefined,
     };
     const set = (v: string) => setRaw((r) => ({ ...r, [f.name]: v }));
-    if (f.kind === 'json') return <textarea {...common} rows={4} onInput={(e) => set(e.currentTarget.value)} />;
+    if (f.kind === 'json')
+      return <textarea {...common} rows={4} onInput={(e) => set(e.currentTarget.value)} />;
     if (f.kind === 'boolean')
       return (
         <select {...common} onChange={(e) => set(e.currentTarget.value)}>
@@ -265,10 +179,20 @@ export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }
       return (
         <select {...common} onChange={(e) => set(e.currentTarget.value)}>
           <option value="">—</option>
-          {f.kind.choices.map((c) => <option key={c} value={c}>{c}</option>)}
+          {f.kind.choices.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
         </select>
       );
-    return <input {...common} inputMode={f.kind === 'integer' ? 'numeric' : undefined} onInput={(e) => set(e.currentTarget.value)} />;
+    return (
+      <input
+        {...common}
+        inputMode={f.kind === 'integer' ? 'numeric' : undefined}
+        onInput={(e) => set(e.currentTarget.value)}
+      />
+    );
   };
 
   return (
@@ -282,23 +206,46 @@ export function DefinitionEditPage({ kind, ref }: { kind: string; ref?: string }
       ) : (
         <form class="card definition" onSubmit={(e) => void save(e)} noValidate>
           <Field label="ref *" id="def-ref" problems={problems.ref}>
-            <input id="def-ref" name="ref" value={raw.ref ?? ''} disabled={Boolean(ref)} placeholder="pack.name"
-              onInput={(e) => setRaw((r) => ({ ...r, ref: e.currentTarget.value }))} />
+            <input
+              id="def-ref"
+              name="ref"
+              value={raw.ref ?? ''}
+              disabled={Boolean(ref)}
+              placeholder="pack.name"
+              onInput={(e) => setRaw((r) => ({ ...r, ref: e.currentTarget.value }))}
+            />
           </Field>
           {spec.fields.map((f) => (
-            <Field key={f.name} label={`${f.name}${f.required ? ' *' : ''}`} id={`def-${f.name}`}
-              hint={f.hint} problems={problems[f.name]}>
+            <Field
+              key={f.name}
+              label={`${f.name}${f.required ? ' *' : ''}`}
+              id={`def-${f.name}`}
+              hint={f.hint}
+              problems={problems[f.name]}
+            >
               {input(f)}
             </Field>
           ))}
-          {problems['']?.map((p) => <p key={p} class="error" role="alert">{p}</p>)}
+          {problems['']?.map((p) => (
+            <p key={p} class="error" role="alert">
+              {p}
+            </p>
+          ))}
           {writable && (
             <div class="actions">
               <button type="submit">{ref ? 'Save' : 'Create'}</button>
-              {ref && <button type="button" class="danger" onClick={() => void remove()}>Delete</button>}
+              {ref && (
+                <button type="button" class="danger" onClick={() => void remove()}>
+                  Delete
+                </button>
+              )}
             </div>
           )}
-          {saved && <p class="ok" role="status">Saved.</p>}
+          {saved && (
+            <p class="ok" role="status">
+              Saved.
+            </p>
+          )}
           <ErrorNote error={failure} />
         </form>
       )}

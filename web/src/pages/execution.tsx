@@ -31,7 +31,10 @@ function timeline(execution: Execution, seen: Array<{ status: string; at: string
 function Children({ parentId, heading }: { parentId: string; heading?: boolean }) {
   const { api } = useSession();
   const children = useLoad(
-    () => must(api.GET('/api/v1/executions', { params: { query: { parent_id: parentId, limit: 100 } } })),
+    () =>
+      must(
+        api.GET('/api/v1/executions', { params: { query: { parent_id: parentId, limit: 100 } } }),
+      ),
     [parentId],
   );
   const refetch = useThrottled(children.reload, 300);
@@ -64,16 +67,24 @@ function Children({ parentId, heading }: { parentId: string; heading?: boolean }
 
 function Output({ result }: { result: unknown }) {
   const r = result as { stdout?: unknown; stderr?: unknown } | null;
-  if (!r || typeof r !== 'object' || (typeof r.stdout !== 'string' && typeof r.stderr !== 'string')) {
+  if (
+    !r ||
+    typeof r !== 'object' ||
+    (typeof r.stdout !== 'string' && typeof r.stderr !== 'string')
+  ) {
     return null;
   }
   return (
     <>
       <h2>Output</h2>
       <h3>stdout</h3>
-      <pre class="output" data-output="stdout">{String(r.stdout ?? '')}</pre>
+      <pre class="output" data-output="stdout">
+        {String(r.stdout ?? '')}
+      </pre>
       <h3>stderr</h3>
-      <pre class="output" data-output="stderr">{String(r.stderr ?? '')}</pre>
+      <pre class="output" data-output="stderr">
+        {String(r.stderr ?? '')}
+      </pre>
     </>
   );
 }
@@ -108,7 +119,9 @@ export function ExecutionPage({ id }: { id: string }) {
         await must(api.POST('/api/v1/executions/{id}/cancel', { params: { path: { id } } }));
         refetch();
       } else {
-        const created = await must(api.POST('/api/v1/executions/{id}/rerun', { params: { path: { id } } }));
+        const created = await must(
+          api.POST('/api/v1/executions/{id}/rerun', { params: { path: { id } } }),
+        );
         navigate(`/executions/${created.id}`);
       }
     } catch (error) {
@@ -134,21 +147,34 @@ export function ExecutionPage({ id }: { id: string }) {
       <p class="muted mono">{execution.id}</p>
       <div class="actions">
         {!ended && can('executions:cancel', execution.action) && (
-          <button type="button" onClick={() => void act('cancel')}>Cancel</button>
+          <button type="button" onClick={() => void act('cancel')}>
+            Cancel
+          </button>
         )}
         {can('executions:run', execution.action) && (
-          <button type="button" onClick={() => void act('rerun')}>Rerun</button>
+          <button type="button" onClick={() => void act('rerun')}>
+            Rerun
+          </button>
         )}
         {execution.parent_id && <Link href={`/executions/${execution.parent_id}`}>↑ Workflow</Link>}
         {execution.rerun_of && <Link href={`/executions/${execution.rerun_of}`}>Rerun of…</Link>}
       </div>
       <ErrorNote error={acting} />
       <dl class="facts">
-        <dt>Attempt</dt><dd>{execution.attempt}</dd>
-        <dt>Worker</dt><dd class="mono">{execution.worker_id ?? '—'}</dd>
-        <dt>Correlation</dt><dd class="mono">{execution.correlation_id}</dd>
-        <dt>Created</dt><dd><Time at={execution.created_at} /></dd>
-        <dt>Finished</dt><dd><Time at={execution.finished_at} /></dd>
+        <dt>Attempt</dt>
+        <dd>{execution.attempt}</dd>
+        <dt>Worker</dt>
+        <dd class="mono">{execution.worker_id ?? '—'}</dd>
+        <dt>Correlation</dt>
+        <dd class="mono">{execution.correlation_id}</dd>
+        <dt>Created</dt>
+        <dd>
+          <Time at={execution.created_at} />
+        </dd>
+        <dt>Finished</dt>
+        <dd>
+          <Time at={execution.finished_at} />
+        </dd>
       </dl>
       <h2>Timeline</h2>
       <ol class="timeline">
@@ -168,7 +194,9 @@ export function ExecutionPage({ id }: { id: string }) {
         </>
       )}
       <h2>Result</h2>
-      <div data-result>{ended ? <Json value={execution.result} /> : <p class="muted">Not finished yet.</p>}</div>
+      <div data-result>
+        {ended ? <Json value={execution.result} /> : <p class="muted">Not finished yet.</p>}
+      </div>
       <Output result={execution.result} />
       <Children parentId={execution.id} heading />
     </section>

@@ -7,8 +7,16 @@ import { Link, navigate } from '../router';
 import { useLive, useSession } from '../session-context';
 
 export const STATUSES = [
-  'requested', 'delayed', 'scheduled', 'running', 'paused',
-  'succeeded', 'failed', 'timeout', 'canceled', 'abandoned',
+  'requested',
+  'delayed',
+  'scheduled',
+  'running',
+  'paused',
+  'succeeded',
+  'failed',
+  'timeout',
+  'canceled',
+  'abandoned',
 ] as const;
 type ExecutionStatus = (typeof STATUSES)[number];
 type Execution = Schemas['ExecutionView'];
@@ -80,21 +88,43 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
   return (
     <section>
       <h1>Executions</h1>
-      <form class="filters" onSubmit={(e) => { e.preventDefault(); go({ action: actionInput, cursor: '' }); }}>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          go({ action: actionInput, cursor: '' });
+        }}
+      >
         <label>
           Status{' '}
-          <select name="status" value={status} onChange={(e) => go({ status: e.currentTarget.value, cursor: '' })}>
+          <select
+            name="status"
+            value={status}
+            onChange={(e) => go({ status: e.currentTarget.value, cursor: '' })}
+          >
             <option value="">any</option>
-            {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Action{' '}
-          <input name="action" value={actionInput} placeholder="core.echo"
-            onInput={(e) => setActionInput(e.currentTarget.value)} />
+          <input
+            name="action"
+            value={actionInput}
+            placeholder="core.echo"
+            onInput={(e) => setActionInput(e.currentTarget.value)}
+          />
         </label>
         <button type="submit">Filter</button>
-        {can('executions:run') && <Link href="/definitions/actions" class="button">Run an action…</Link>}
+        {can('executions:run') && (
+          <Link href="/definitions/actions" class="button">
+            Run an action…
+          </Link>
+        )}
       </form>
       <ErrorNote error={page.error} />
       <Loading when={page.loading && !rows} />
@@ -102,26 +132,52 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
         <div class="table-wrap">
           <table class="executions">
             <thead>
-              <tr><th>Action</th><th>Status</th><th>Created</th><th>Finished</th></tr>
+              <tr>
+                <th>Action</th>
+                <th>Status</th>
+                <th>Created</th>
+                <th>Finished</th>
+              </tr>
             </thead>
             <tbody>
               {rows.map((e) => (
                 <tr key={e.id} data-execution={e.id} data-status={e.status}>
-                  <td><Link href={`/executions/${e.id}`}>{e.action}</Link>{e.task ? <span class="muted"> · {e.task}</span> : null}</td>
-                  <td><Status status={e.status} /></td>
-                  <td><Time at={e.created_at} /></td>
-                  <td><Time at={e.finished_at} /></td>
+                  <td>
+                    <Link href={`/executions/${e.id}`}>{e.action}</Link>
+                    {e.task ? <span class="muted"> · {e.task}</span> : null}
+                  </td>
+                  <td>
+                    <Status status={e.status} />
+                  </td>
+                  <td>
+                    <Time at={e.created_at} />
+                  </td>
+                  <td>
+                    <Time at={e.finished_at} />
+                  </td>
                 </tr>
               ))}
-              {rows.length === 0 && <tr><td colSpan={4} class="muted">No executions.</td></tr>}
+              {rows.length === 0 && (
+                <tr>
+                  <td colSpan={4} class="muted">
+                    No executions.
+                  </td>
+                </tr>
+              )}
             </tbody>
           </table>
         </div>
       )}
       <nav class="pager" aria-label="Pages of executions">
-        {cursor && <button type="button" onClick={() => history.back()}>← Newer</button>}
+        {cursor && (
+          <button type="button" onClick={() => history.back()}>
+            ← Newer
+          </button>
+        )}
         {page.data?.next_cursor && (
-          <button type="button" onClick={() => go({ cursor: page.data!.next_cursor! })}>Older →</button>
+          <button type="button" onClick={() => go({ cursor: page.data!.next_cursor! })}>
+            Older →
+          </button>
         )}
         {page.data && (
           <span class="muted">

@@ -17,7 +17,8 @@ export function Pages({ path }: { path: string }) {
   if (pathname === '/') return <OverviewPage />;
   if (pathname === '/executions') return <ExecutionsPage query={query} />;
   if ((params = match('/executions/:id', pathname))) return <ExecutionPage id={params.id} />;
-  if ((params = match('/definitions/:kind', pathname))) return <DefinitionsPage kind={params.kind} />;
+  if ((params = match('/definitions/:kind', pathname)))
+    return <DefinitionsPage kind={params.kind} />;
   if ((params = match('/definitions/:kind/new', pathname)))
     return <DefinitionEditPage kind={params.kind} />;
   if ((params = match('/definitions/:kind/:ref', pathname)))

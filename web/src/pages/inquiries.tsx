@@ -11,7 +11,11 @@ export function InquiriesPage() {
   const [status, setStatus] = useState<'pending' | ''>('pending');
   const list = useLoad(
     () =>
-      must(api.GET('/api/v1/inquiries', { params: { query: { limit: 100, ...(status ? { status } : {}) } } })),
+      must(
+        api.GET('/api/v1/inquiries', {
+          params: { query: { limit: 100, ...(status ? { status } : {}) } },
+        }),
+      ),
     [status],
   );
   const refetch = useThrottled(list.reload, 300);
@@ -31,7 +35,8 @@ export function InquiriesPage() {
       <ul class="cards">
         {list.data?.items.map((inquiry) => (
           <li key={inquiry.id} data-inquiry={inquiry.id}>
-            <Link href={`/inquiries/${inquiry.id}`}>{inquiry.prompt}</Link> <Status status={inquiry.status} />
+            <Link href={`/inquiries/${inquiry.id}`}>{inquiry.prompt}</Link>{' '}
+            <Status status={inquiry.status} />
             <div class="muted">
               asked <Time at={inquiry.created_at} /> · times out <Time at={inquiry.timeout_at} />
             </div>
@@ -46,7 +51,10 @@ export function InquiriesPage() {
 /** One inquiry: its prompt, and a form generated from its JSON schema to answer it. */
 export function InquiryPage({ id }: { id: string }) {
   const { api, can } = useSession();
-  const inquiry = useLoad(() => must(api.GET('/api/v1/inquiries/{id}', { params: { path: { id } } })), [id]);
+  const inquiry = useLoad(
+    () => must(api.GET('/api/v1/inquiries/{id}', { params: { path: { id } } })),
+    [id],
+  );
   const [problems, setProblems] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -57,15 +65,18 @@ export function InquiryPage({ id }: { id: string }) {
     setProblems({});
     setFailure(undefined);
     try {
-      await must(api.POST('/api/v1/inquiries/{id}/respond', {
-        params: { path: { id } },
-        body: { response: response as Schemas['RespondToInquiryDto']['response'] },
-      }));
+      await must(
+        api.POST('/api/v1/inquiries/{id}/respond', {
+          params: { path: { id } },
+          body: { response: response as Schemas['RespondToInquiryDto']['response'] },
+        }),
+      );
       setAnswered(true);
       inquiry.reload();
     } catch (error) {
       const status = (error as { status?: number }).status;
-      if (status === 400) setProblems(problemsByField(error, schemaFields(inquiry.data?.schema, 'response')));
+      if (status === 400)
+        setProblems(problemsByField(error, schemaFields(inquiry.data?.schema, 'response')));
       else setFailure(error);
     } finally {
       setBusy(false);
@@ -85,10 +96,20 @@ export function InquiryPage({ id }: { id: string }) {
             <Status status={data.status} /> · execution{' '}
             <Link href={`/executions/${data.execution_id}`}>{data.execution_id}</Link>
           </p>
-          {answered && <p class="ok" role="status">Answer accepted.</p>}
+          {answered && (
+            <p class="ok" role="status">
+              Answer accepted.
+            </p>
+          )}
           {data.status === 'pending' && can('inquiries:respond') ? (
-            <SchemaForm schema={data.schema} prefix="response" problems={problems} disabled={busy}
-              submitLabel="Answer" onSubmit={(v) => void answer(v)} />
+            <SchemaForm
+              schema={data.schema}
+              prefix="response"
+              problems={problems}
+              disabled={busy}
+              submitLabel="Answer"
+              onSubmit={(v) => void answer(v)}
+            />
           ) : data.status === 'pending' ? (
             <Forbidden permission="inquiries:respond" />
           ) : (

@@ -11,7 +11,10 @@ export function KeysPage() {
     () => must(api.GET('/api/v1/keys', { params: { query: { limit: 200 } } })),
     [],
   );
-  const roles = useLoad(() => (can('roles:read') ? must(api.GET('/api/v1/roles')) : Promise.resolve(undefined)), []);
+  const roles = useLoad(
+    () => (can('roles:read') ? must(api.GET('/api/v1/roles')) : Promise.resolve(undefined)),
+    [],
+  );
   const [form, setForm] = useState({ name: '', role: 'viewer', expires_at: '' });
   const [problems, setProblems] = useState<Record<string, string[]>>({});
   const [created, setCreated] = useState<Schemas['CreatedKey']>();
@@ -23,13 +26,15 @@ export function KeysPage() {
     setCreated(undefined);
     try {
       setCreated(
-        await must(api.POST('/api/v1/keys', {
-          body: {
-            name: form.name,
-            role: form.role,
-            ...(form.expires_at ? { expires_at: new Date(form.expires_at).toISOString() } : {}),
-          },
-        })),
+        await must(
+          api.POST('/api/v1/keys', {
+            body: {
+              name: form.name,
+              role: form.role,
+              ...(form.expires_at ? { expires_at: new Date(form.expires_at).toISOString() } : {}),
+            },
+          }),
+        ),
       );
       keys.reload();
     } catch (error) {
@@ -47,7 +52,12 @@ export function KeysPage() {
     }
   };
 
-  const roleNames = roles.data?.items.map((r) => r.name) ?? ['viewer', 'operator', 'editor', 'admin'];
+  const roleNames = roles.data?.items.map((r) => r.name) ?? [
+    'viewer',
+    'operator',
+    'editor',
+    'admin',
+  ];
   return (
     <section>
       <h1>Keys</h1>
@@ -55,22 +65,43 @@ export function KeysPage() {
         <form class="card" onSubmit={(e) => void create(e)} noValidate>
           <h2>New key</h2>
           <Field label="Name" id="key-name" problems={problems.name}>
-            <input id="key-name" value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
+            <input
+              id="key-name"
+              value={form.name}
+              onInput={(e) => setForm({ ...form, name: e.currentTarget.value })}
+            />
           </Field>
           <Field label="Role" id="key-role" problems={problems.role}>
-            <select id="key-role" value={form.role} onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}>
-              {roleNames.map((r) => <option key={r} value={r}>{r}</option>)}
+            <select
+              id="key-role"
+              value={form.role}
+              onChange={(e) => setForm({ ...form, role: e.currentTarget.value })}
+            >
+              {roleNames.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
             </select>
           </Field>
           <Field label="Expires (optional)" id="key-expires" problems={problems.expires_at}>
-            <input id="key-expires" type="datetime-local" value={form.expires_at}
-              onInput={(e) => setForm({ ...form, expires_at: e.currentTarget.value })} />
+            <input
+              id="key-expires"
+              type="datetime-local"
+              value={form.expires_at}
+              onInput={(e) => setForm({ ...form, expires_at: e.currentTarget.value })}
+            />
           </Field>
-          {problems['']?.map((p) => <p key={p} class="error" role="alert">{p}</p>)}
+          {problems['']?.map((p) => (
+            <p key={p} class="error" role="alert">
+              {p}
+            </p>
+          ))}
           <button type="submit">Create key</button>
           {created && (
             <p class="ok" role="status">
-              Key '{created.name}' ({created.role}), shown only now: <code class="secret">{created.key}</code>
+              Key '{created.name}' ({created.role}), shown only now:{' '}
+              <code class="secret">{created.key}</code>
             </p>
           )}
         </form>
@@ -80,18 +111,33 @@ export function KeysPage() {
       {keys.data && (
         <div class="table-wrap">
           <table>
-            <thead><tr><th>Name</th><th>Role</th><th>Hint</th><th>Last used</th><th>Expires</th><th></th></tr></thead>
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Role</th>
+                <th>Hint</th>
+                <th>Last used</th>
+                <th>Expires</th>
+                <th></th>
+              </tr>
+            </thead>
             <tbody>
               {keys.data.items.map((k) => (
                 <tr key={k.id}>
                   <td>{k.name}</td>
                   <td>{k.role}</td>
                   <td class="mono">{k.hint}</td>
-                  <td><Time at={k.last_used_at} /></td>
-                  <td><Time at={k.expires_at} /></td>
+                  <td>
+                    <Time at={k.last_used_at} />
+                  </td>
+                  <td>
+                    <Time at={k.expires_at} />
+                  </td>
                   <td>
                     {can('keys:write') && !k.revoked_at && (
-                      <button type="button" onClick={() => void revoke(k.id, k.name)}>Revoke</button>
+                      <button type="button" onClick={() => void revoke(k.id, k.name)}>
+                        Revoke
+                      </button>
                     )}
                     {k.revoked_at && <span class="muted">revoked</span>}
                   </td>

@@ -42,8 +42,14 @@ export function OverviewPage() {
   const { api, can, live } = useSession();
   const readExecutions = can('executions:read');
   const hour = useLoad(() => (readExecutions ? lastHour(api) : Promise.resolve(undefined)), []);
-  const workers = useLoad(() => (can('workers:read') ? workersWithLoad(api) : Promise.resolve(undefined)), []);
-  const dlq = useLoad(() => (can('dlq:read') ? must(api.GET('/api/v1/dlq')) : Promise.resolve(undefined)), []);
+  const workers = useLoad(
+    () => (can('workers:read') ? workersWithLoad(api) : Promise.resolve(undefined)),
+    [],
+  );
+  const dlq = useLoad(
+    () => (can('dlq:read') ? must(api.GET('/api/v1/dlq')) : Promise.resolve(undefined)),
+    [],
+  );
   const ready = useLoad(readiness, []);
   const refetch = useThrottled(() => {
     hour.reload();
@@ -71,8 +77,13 @@ export function OverviewPage() {
                 <ul class="bars">
                   {STATUSES.filter((s) => hour.data!.counts.has(s)).map((s) => (
                     <li key={s} data-status={s}>
-                      <Link href={`/executions?status=${s}`}><Status status={s} /></Link>
-                      <span class="bar" style={{ width: `${(100 * hour.data!.counts.get(s)!) / max}%` }} />
+                      <Link href={`/executions?status=${s}`}>
+                        <Status status={s} />
+                      </Link>
+                      <span
+                        class="bar"
+                        style={{ width: `${(100 * hour.data!.counts.get(s)!) / max}%` }}
+                      />
                       <span class="num">{hour.data!.counts.get(s)}</span>
                     </li>
                   ))}
@@ -90,17 +101,27 @@ export function OverviewPage() {
           <ErrorNote error={ready.error} />
           {ready.data && (
             <ul class="plain">
-              <li>api: <Status status={ready.data.status === 'ok' ? 'up' : 'down'} /></li>
+              <li>
+                api: <Status status={ready.data.status === 'ok' ? 'up' : 'down'} />
+              </li>
               {Object.entries(ready.data.details ?? {}).map(([name, check]) => (
                 <li key={name} title={check.message}>
-                  <span class="muted">api · </span>{name}: <Status status={check.status} />
+                  <span class="muted">api · </span>
+                  {name}: <Status status={check.status} />
                 </li>
               ))}
-              <li>notifier (live feed): <Status status={live.state === 'live' ? 'up' : 'down'} /></li>
+              <li>
+                notifier (live feed): <Status status={live.state === 'live' ? 'up' : 'down'} />
+              </li>
               {workers.data && (
                 <li>
-                  worker: <Status status={workers.data.some((w) => w.status === 'active') ? 'up' : 'down'} />{' '}
-                  <span class="muted">{workers.data.filter((w) => w.status === 'active').length} active</span>
+                  worker:{' '}
+                  <Status
+                    status={workers.data.some((w) => w.status === 'active') ? 'up' : 'down'}
+                  />{' '}
+                  <span class="muted">
+                    {workers.data.filter((w) => w.status === 'active').length} active
+                  </span>
                 </li>
               )}
             </ul>
@@ -109,13 +130,18 @@ export function OverviewPage() {
         {dlq.data && (
           <article class="card">
             <h2>Dead letters</h2>
-            <p class="big" data-dlq-depth={depth}>{depth}</p>
+            <p class="big" data-dlq-depth={depth}>
+              {depth}
+            </p>
             <ul class="plain">
-              {dlq.data.items.filter((q) => q.messages > 0).map((q) => (
-                <li key={q.queue}>
-                  <Link href={`/dead-letters/${encodeURIComponent(q.queue)}`}>{q.queue}</Link>: {q.messages}
-                </li>
-              ))}
+              {dlq.data.items
+                .filter((q) => q.messages > 0)
+                .map((q) => (
+                  <li key={q.queue}>
+                    <Link href={`/dead-letters/${encodeURIComponent(q.queue)}`}>{q.queue}</Link>:{' '}
+                    {q.messages}
+                  </li>
+                ))}
             </ul>
           </article>
         )}

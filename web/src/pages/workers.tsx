@@ -10,31 +10,57 @@ export async function workersWithLoad(api: AttuneClient) {
     must(api.GET('/api/v1/executions', { params: { query: { status: 'running', limit: 500 } } })),
   ]);
   const load = new Map<string, number>();
-  for (const e of running.items) if (e.worker_id) load.set(e.worker_id, (load.get(e.worker_id) ?? 0) + 1);
+  for (const e of running.items)
+    if (e.worker_id) load.set(e.worker_id, (load.get(e.worker_id) ?? 0) + 1);
   return workers.items.map((w) => ({ ...w, running: load.get(w.id) ?? 0 }));
 }
 
-export function WorkersTable({ workers }: { workers: Awaited<ReturnType<typeof workersWithLoad>> }) {
+export function WorkersTable({
+  workers,
+}: {
+  workers: Awaited<ReturnType<typeof workersWithLoad>>;
+}) {
   return (
     <div class="table-wrap">
       <table>
         <thead>
-          <tr><th>Worker</th><th>Status</th><th>Runners</th><th class="num">Load</th><th>Heartbeat</th></tr>
+          <tr>
+            <th>Worker</th>
+            <th>Status</th>
+            <th>Runners</th>
+            <th class="num">Load</th>
+            <th>Heartbeat</th>
+          </tr>
         </thead>
         <tbody>
           {workers.map((w) => (
             <tr key={w.id} data-worker={w.id}>
               <td>{w.name}</td>
-              <td><Status status={w.status} /></td>
+              <td>
+                <Status status={w.status} />
+              </td>
               <td class="muted">{w.runners.join(', ')}</td>
               <td class="num">
-                <meter min={0} max={w.capacity} value={w.running} aria-label={`${w.running} of ${w.capacity}`} />{' '}
+                <meter
+                  min={0}
+                  max={w.capacity}
+                  value={w.running}
+                  aria-label={`${w.running} of ${w.capacity}`}
+                />{' '}
                 {w.running}/{w.capacity}
               </td>
-              <td><Time at={w.heartbeat_at} /></td>
+              <td>
+                <Time at={w.heartbeat_at} />
+              </td>
             </tr>
           ))}
-          {workers.length === 0 && <tr><td colSpan={5} class="muted">No workers registered.</td></tr>}
+          {workers.length === 0 && (
+            <tr>
+              <td colSpan={5} class="muted">
+                No workers registered.
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
     </div>
