@@ -164,6 +164,69 @@ describe('web console', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it('runs an action from the console with a secret shown as ***, reruns it, and cancels a run', async () => {
+    await createOk(app, '/api/v1/actions', {
+      ref: 'vault.login',
+      runner: 'echo',
+      parameters_schema: {
+        type: 'object',
+        properties: { user: { type: 'string' }, password: { type: 'string', secret: true } },
+      },
+    });
+    const page = await signedIn(operatorKey);
+    await go(page, '/definitions/actions/vault.login');
+    await page.fill('#run-parameters', JSON.stringify({ user: 'ops', password: 'hunter2-0xdead' }));
+    await page.click('button:has-text("Run")');
+    await page.waitForSelector('section.execution[data-status="succeeded"]');
+    const firstUrl = page.url();
+    const shown = await page.textContent('section.execution');
+    expect(shown).toContain('"password": "***"');
+    expect(shown).not.toContain('hunter2');
+
+    await page.click('button:has-text("Rerun")');
+    await page.waitForURL((url) => url.toString() !== firstUrl);
+    await page.waitForSelector('section.execution[data-status="succeeded"]');
+    expect(await page.textContent('[data-result]')).toContain('"password": "***"');
+
+    const sleeping = await createOk(app, '/api/v1/executions', {
+      action: 'core.sleep',
+      parameters: { seconds: 60 },
+    });
+    await go(page, `/executions/${sleeping.id}`);
+    await page.waitForSelector('section.execution[data-status="running"]');
+    await page.click('button:has-text("Cancel")');
+    await page.waitForSelector('section.execution[data-status="canceled"]');
+    await shot(page, 'execution-canceled');
+  });
+
+  it("shows a workflow's tasks as a tree, and a task's stdout and stderr", async () => {
+    await createOk(app, '/api/v1/actions', {
+      ref: 'wf.pair',
+      runner: 'workflow',
+      workflow: {
+        tasks: {
+          greet: { action: 'core.echo', input: { hello: 'world' }, next: [{ do: ['say'] }] },
+          say: { action: 'core.shell', input: { cmd: 'printf hi; printf oops >&2' } },
+        },
+      },
+    });
+    const created = await createOk(app, '/api/v1/executions', {
+      action: 'wf.pair',
+      parameters: {},
+    });
+    const page = await signedIn(operatorKey);
+    await go(page, `/executions/${created.id}`);
+    await page.waitForSelector('section.execution[data-status="succeeded"]');
+    await page.waitForSelector('.tree li[data-task="greet"]');
+    await page.waitForSelector('.tree li[data-task="say"]');
+    await shot(page, 'workflow');
+    await page.click('.tree li[data-task="say"] > a');
+    await page.waitForSelector('[data-output="stdout"]');
+    expect(await page.textContent('[data-output="stdout"]')).toBe('hi');
+    expect(await page.textContent('[data-output="stderr"]')).toBe('oops');
+    await page.waitForSelector(`a[href="/executions/${created.id}"]`);
+  });
+
   it('answers an inquiry through the form made from its schema; a bad answer is shown beside its field', async () => {
     const created = await createOk(app, '/api/v1/executions', {
       action: 'core.ask',
