@@ -148,6 +148,9 @@ describe('web console', () => {
     await page.waitForSelector(`tr[data-execution="${execution.id}"][data-status="succeeded"]`);
     expect(await page.evaluate('window.marker')).toBe(1);
     await shot(page, 'executions');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await shot(page, 'executions-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.click(`tr[data-execution="${execution.id}"] a`);
     await page.waitForSelector(`section.execution[data-status="succeeded"]`);
@@ -361,7 +364,15 @@ describe('web console', () => {
 
   it('shows workers, definitions, keys and audit to an admin', async () => {
     const page = await signedIn(TEST_ADMIN_KEY);
-    await go(page, '/workers');
+    // From the keyboard: the skip link first, then the pages; Enter follows a link.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    for (let tabs = 0; tabs < 12; tabs++) {
+      if ((await page.evaluate('document.activeElement.textContent')) === 'Workers') break;
+      await page.keyboard.press('Tab');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${app.url}/workers`);
     await page.waitForSelector('tr[data-worker]');
     await shot(page, 'workers');
     await go(page, '/definitions/actions');

@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { clientFor, must } from './api';
 import { ErrorNote } from './components/common';
 import { LiveFeed, type LiveState } from './live';
@@ -56,6 +56,15 @@ const NAV: Array<{ href: string; label: string; permission?: string }> = [
 function Shell({ session, live }: { session: Session; live: LiveState }) {
   const path = useLocation();
   const pathname = path.split('?')[0];
+  // A new page takes the keyboard focus to its content, as a page load would.
+  const firstPage = useRef(true);
+  useEffect(() => {
+    if (firstPage.current) {
+      firstPage.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [pathname]);
   const current = (href: string) =>
     href === '/'
       ? pathname === '/'

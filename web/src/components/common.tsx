@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import { cloneElement, isValidElement, type ComponentChildren } from 'preact';
 import { ApiError } from '../api';
 import { useSession } from '../session-context';
 
@@ -43,10 +43,16 @@ export function Field(props: {
   children: ComponentChildren;
 }) {
   const problemId = `${props.id}-problems`;
+  const invalid = Boolean(props.problems?.length);
+  // The control names its problems, so a screen reader reads them with it.
+  const control =
+    invalid && isValidElement(props.children)
+      ? cloneElement(props.children, { 'aria-describedby': problemId, 'aria-invalid': true })
+      : props.children;
   return (
-    <div class={`field${props.problems?.length ? ' invalid' : ''}`}>
+    <div class={`field${invalid ? ' invalid' : ''}`}>
       <label for={props.id}>{props.label}</label>
-      {props.children}
+      {control}
       {props.hint && <small class="muted">{props.hint}</small>}
       {props.problems?.length ? (
         <ul class="problems" id={problemId} role="alert" data-field={props.id}>

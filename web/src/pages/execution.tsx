@@ -46,13 +46,18 @@ function Children({ parentId, heading }: { parentId: string; heading?: boolean }
   if (!children.data?.items.length) return null;
   const list = (
     <ul class="tree">
-      {children.data.items.map((child) => (
-        <li key={child.id} data-task={child.task ?? ''}>
-          <Link href={`/executions/${child.id}`}>{child.task ?? child.action}</Link>{' '}
-          <span class="muted">{child.action}</span> <Status status={child.status} />
-          {(child.tasks?.length ?? 0) > 0 && <Children parentId={child.id} />}
-        </li>
-      ))}
+      {[...children.data.items]
+        .sort((a, b) => a.created_at.localeCompare(b.created_at))
+        .map((child) => (
+          <li key={child.id} data-task={child.task ?? ''}>
+            <Link href={`/executions/${child.id}`}>
+              {child.task ?? child.action}
+              {child.task_item == null ? '' : `[${child.task_item}]`}
+            </Link>{' '}
+            <span class="muted">{child.action}</span> <Status status={child.status} />
+            {(child.tasks?.length ?? 0) > 0 && <Children parentId={child.id} />}
+          </li>
+        ))}
     </ul>
   );
   return heading ? (
