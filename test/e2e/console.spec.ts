@@ -152,6 +152,37 @@ describe('web console', () => {
     await shot(page, 'executions-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
 
+    // Filters and cursor pages (two a page here): Older follows next_cursor, Back returns.
+    await webhook(app, 'test.hook', { host: 'db-8' });
+    await webhook(app, 'test.hook', { host: 'db-9' });
+    await waitFor(
+      async () => {
+        const { data } = await app.api.GET('/api/v1/executions', {
+          params: { query: { action: 'core.echo', status: 'succeeded' } },
+        });
+        return data?.items.length === 3;
+      },
+      { description: 'three echo executions to succeed' },
+    );
+    await go(page, '/executions?action=core.echo&limit=2');
+    await page.waitForSelector('table.executions tbody tr:nth-child(2)[data-execution]');
+    const firstPage = await page.$$eval('tr[data-execution]', (rows) =>
+      rows.map((row) => row.getAttribute('data-execution')),
+    );
+    await page.click('button:has-text("Older")');
+    await page.waitForSelector(`tr[data-execution]:not([data-execution="${firstPage[0]}"])`);
+    const secondPage = await page.$$eval('tr[data-execution]', (rows) =>
+      rows.map((row) => row.getAttribute('data-execution')),
+    );
+    expect(secondPage).toHaveLength(1);
+    expect(firstPage).not.toContain(secondPage[0]);
+    await page.click('button:has-text("Newer")');
+    await page.waitForSelector(`tr[data-execution="${firstPage[0]}"]`);
+    await page.selectOption('select[name="status"]', 'failed');
+    await page.waitForSelector('td:has-text("No executions.")');
+    await go(page, '/executions');
+    await page.waitForSelector(`tr[data-execution="${execution.id}"]`);
+
     await page.click(`tr[data-execution="${execution.id}"] a`);
     await page.waitForSelector(`section.execution[data-status="succeeded"]`);
     await page.waitForSelector('[data-result] pre');

@@ -18,6 +18,7 @@ export const STATUSES = [
   'canceled',
   'abandoned',
 ] as const;
+const PAGE_SIZE = 25;
 type ExecutionStatus = (typeof STATUSES)[number];
 type Execution = Schemas['ExecutionView'];
 
@@ -43,6 +44,7 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
   const status = query.get('status') ?? '';
   const action = query.get('action') ?? '';
   const cursor = query.get('cursor') ?? '';
+  const limit = query.get('limit') ?? '';
   const [actionInput, setActionInput] = useState(action);
   const [rows, setRows] = useState<Execution[]>();
 
@@ -51,7 +53,7 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
       api.GET('/api/v1/executions', {
         params: {
           query: {
-            limit: 25,
+            limit: Number(limit) || PAGE_SIZE,
             ...(status ? { status: status as ExecutionStatus } : {}),
             ...(action ? { action } : {}),
             ...(cursor ? { cursor } : {}),
@@ -61,7 +63,7 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
     );
     setRows(answer.items);
     return answer;
-  }, [status, action, cursor]);
+  }, [status, action, cursor, limit]);
 
   const refetch = useThrottled(page.reload, 300);
   useLive({
@@ -79,7 +81,7 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
   });
 
   const go = (changes: Record<string, string>) => {
-    const next = new URLSearchParams({ status, action, ...changes });
+    const next = new URLSearchParams({ status, action, limit, ...changes });
     for (const [k, v] of [...next]) if (!v) next.delete(k);
     const q = next.toString();
     navigate(`/executions${q ? `?${q}` : ''}`);
