@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { newEnvelope } from '../../src/messaging/envelope-factory';
 import { createOk, createTriggerWithRule, executionReaches, webhook } from '../support/attune-api';
 import { AttuneProcess } from '../support/attune-process';
@@ -52,9 +52,16 @@ describe('web console', () => {
     page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
   /** A new tab (its own sessionStorage) signed in with `key`. */
-  const signedIn = async (key: string): Promise<Page> => {
+  const signedIn = async (key: string, sockets?: WebSocketRoute[]): Promise<Page> => {
     const page = await context.newPage();
     pages.push(page);
+    // Optionally pass /ws through a route the test can cut, as a network drop would.
+    if (sockets) {
+      await page.routeWebSocket(/\/ws\?/, (socket) => {
+        socket.connectToServer();
+        sockets.push(socket);
+      });
+    }
     await page.goto(`${app.url}/`);
     await page.fill('#key', key);
     await page.keyboard.press('Enter');
@@ -127,7 +134,8 @@ describe('web console', () => {
   });
 
   it('signs in with a key and follows a webhook run live to succeeded, with its detail', async () => {
-    const page = await signedIn(operatorKey);
+    const sockets: WebSocketRoute[] = [];
+    const page = await signedIn(operatorKey, sockets);
     expect(page.url()).not.toContain('atn_');
     await shot(page, 'overview');
 
@@ -182,6 +190,24 @@ describe('web console', () => {
     await page.waitForSelector('td:has-text("No executions.")');
     await go(page, '/executions');
     await page.waitForSelector(`tr[data-execution="${execution.id}"]`);
+
+    // The feed drops; it reconnects by itself and the list refetches what it missed.
+    await sockets.at(-1)!.close({ code: 1001, reason: 'dropped by the test' });
+    await page.waitForSelector('.live:not([data-live="live"])');
+    await webhook(app, 'test.hook', { host: 'db-offline' });
+    const missed = await waitFor(
+      async () => {
+        const { data } = await app.api.GET('/api/v1/executions', {
+          params: { query: { action: 'core.echo', status: 'succeeded' } },
+        });
+        return data?.items.find((e) => (e.parameters as { host?: string }).host === 'db-offline');
+      },
+      { description: 'the execution started while the console was offline' },
+    );
+    await page.waitForSelector('.live[data-live="live"]', { timeout: 20_000 });
+    expect(sockets.length).toBeGreaterThan(1);
+    await page.waitForSelector(`tr[data-execution="${missed.id}"][data-status="succeeded"]`);
+    expect(await page.evaluate('window.marker')).toBe(1);
 
     await page.click(`tr[data-execution="${execution.id}"] a`);
     await page.waitForSelector(`section.execution[data-status="succeeded"]`);
