@@ -133,6 +133,18 @@ describe('web console', () => {
     expect(api.body).toMatchObject({ statusCode: 404 });
   });
 
+  it('refuses a wrong key on the sign-in page with the message of the API', async () => {
+    const page = await context.newPage();
+    await page.goto(`${app.url}/`);
+    await page.fill('#key', 'atn_not-a-key');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.sign-in .error');
+    expect(await page.textContent('.sign-in .error')).toMatch(/^401 Unauthorized: /);
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await shot(page, 'sign-in-refused');
+    await page.close();
+  });
+
   it('signs in with a key and follows a webhook run live to succeeded, with its detail', async () => {
     const sockets: WebSocketRoute[] = [];
     const page = await signedIn(operatorKey, sockets);
