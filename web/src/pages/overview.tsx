@@ -27,6 +27,12 @@ async function lastHour(api: AttuneClient) {
   return { counts, total: inHour, capped: inHour === SAMPLE };
 }
 
+interface Consumer {
+  tag: string;
+  queue: string;
+  active: boolean;
+}
+
 interface HealthBody {
   status: string;
   details?: Record<string, { status: string; message?: string; [k: string]: unknown }>;
@@ -108,6 +114,20 @@ export function OverviewPage() {
                 <li key={name} title={check.message}>
                   <span class="muted">api · </span>
                   {name}: <Status status={check.status} />
+                  {check.message && <div class="error">{check.message}</div>}
+                  {Array.isArray(check.consumers) && (
+                    <details>
+                      <summary>{check.consumers.length} consumers in this process</summary>
+                      <ul class="plain">
+                        {(check.consumers as Consumer[]).map((c) => (
+                          <li key={c.tag}>
+                            <Status status={c.active ? 'up' : 'down'} /> {c.tag}{' '}
+                            <span class="muted">{c.queue}</span>
+                          </li>
+                        ))}
+                      </ul>
+                    </details>
+                  )}
                 </li>
               ))}
               <li>
