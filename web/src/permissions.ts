@@ -1,4 +1,4 @@
-import type { Schemas } from './api';
+import type { Schemas } from '../../src/client/attune-client';
 
 export type Me = Schemas['MeView'];
 

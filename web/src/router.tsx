@@ -6,9 +6,10 @@ import { useEffect, useState } from 'preact/hooks';
 
 const NAVIGATE = 'attune:navigate';
 
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) history.replaceState(null, '', to);
-  else history.pushState(null, '', to);
+/** `state` is kept with the history entry (the executions list marks pages it paged to). */
+export function navigate(to: string, options: { replace?: boolean; state?: unknown } = {}): void {
+  if (options.replace) history.replaceState(options.state ?? null, '', to);
+  else history.pushState(options.state ?? null, '', to);
   window.dispatchEvent(new Event(NAVIGATE));
 }
 

@@ -80,11 +80,11 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
     resync: refetch,
   });
 
-  const go = (changes: Record<string, string>) => {
+  const go = (changes: Record<string, string>, state?: unknown) => {
     const next = new URLSearchParams({ status, action, limit, ...changes });
     for (const [k, v] of [...next]) if (!v) next.delete(k);
     const q = next.toString();
-    navigate(`/executions${q ? `?${q}` : ''}`);
+    navigate(`/executions${q ? `?${q}` : ''}`, { state });
   };
 
   return (
@@ -172,12 +172,23 @@ export function ExecutionsPage({ query }: { query: URLSearchParams }) {
       )}
       <nav class="pager" aria-label="Pages of executions">
         {cursor && (
-          <button type="button" onClick={() => history.back()}>
+          <button
+            type="button"
+            onClick={() =>
+              // Back to the page this one was paged from; from a bookmark, to the newest page.
+              (history.state as { paged?: boolean } | null)?.paged
+                ? history.back()
+                : go({ cursor: '' })
+            }
+          >
             ← Newer
           </button>
         )}
         {page.data?.next_cursor && (
-          <button type="button" onClick={() => go({ cursor: page.data!.next_cursor! })}>
+          <button
+            type="button"
+            onClick={() => go({ cursor: page.data!.next_cursor! }, { paged: true })}
+          >
             Older →
           </button>
         )}
