@@ -185,14 +185,21 @@ describe('web console', () => {
       { description: 'three echo executions to succeed' },
     );
     await go(page, '/executions?action=core.echo&limit=2');
-    await page.waitForSelector('table.executions tbody tr:nth-child(2)[data-execution]');
-    const firstPage = await page.$$eval('tr[data-execution]', (rows) =>
-      rows.map((row) => row.getAttribute('data-execution')),
-    );
+    const shownRows = () =>
+      page.$$eval('tr[data-execution]', (rows) =>
+        rows.map((row) => row.getAttribute('data-execution')),
+      );
+    const firstPage = await waitFor(async () => (await shownRows()).length === 2 && shownRows(), {
+      description: 'a first page of two executions',
+    });
     await page.click('button:has-text("Older")');
-    await page.waitForSelector(`tr[data-execution]:not([data-execution="${firstPage[0]}"])`);
-    const secondPage = await page.$$eval('tr[data-execution]', (rows) =>
-      rows.map((row) => row.getAttribute('data-execution')),
+    // The older page replaced the first: none of its rows is left.
+    const secondPage = await waitFor(
+      async () => {
+        const shown = await shownRows();
+        return shown.length > 0 && !shown.some((id) => firstPage.includes(id)) && shown;
+      },
+      { description: 'the older page of executions' },
     );
     expect(secondPage).toHaveLength(1);
     expect(firstPage).not.toContain(secondPage[0]);
@@ -222,7 +229,9 @@ describe('web console', () => {
     expect(await page.evaluate('window.marker')).toBe(1);
 
     await page.click(`tr[data-execution="${execution.id}"] a`);
-    await page.waitForSelector(`section.execution[data-status="succeeded"]`);
+    await page.waitForSelector(
+      `section.execution[data-execution="${execution.id}"][data-status="succeeded"]`,
+    );
     await page.waitForSelector('[data-result] pre');
     expect(await page.textContent('[data-result]')).toContain('"host": "db-7"');
     for (const step of ['requested', 'running', 'succeeded']) {
@@ -257,7 +266,10 @@ describe('web console', () => {
 
     await page.click('button:has-text("Rerun")');
     await page.waitForURL((url) => url.toString() !== firstUrl);
-    await page.waitForSelector('section.execution[data-status="succeeded"]');
+    const rerunId = page.url().split('/').pop();
+    await page.waitForSelector(
+      `section.execution[data-execution="${rerunId}"][data-status="succeeded"]`,
+    );
     expect(await page.textContent('[data-result]')).toContain('"password": "***"');
 
     const sleeping = await createOk(app, '/api/v1/executions', {
@@ -265,9 +277,13 @@ describe('web console', () => {
       parameters: { seconds: 60 },
     });
     await go(page, `/executions/${sleeping.id}`);
-    await page.waitForSelector('section.execution[data-status="running"]');
+    await page.waitForSelector(
+      `section.execution[data-execution="${sleeping.id}"][data-status="running"]`,
+    );
     await page.click('button:has-text("Cancel")');
-    await page.waitForSelector('section.execution[data-status="canceled"]');
+    await page.waitForSelector(
+      `section.execution[data-execution="${sleeping.id}"][data-status="canceled"]`,
+    );
     await shot(page, 'execution-canceled');
   });
 

@@ -110,9 +110,10 @@ export function ExecutionPage({ id }: { id: string }) {
     notification(n) {
       if (n.kind !== 'execution' || n.execution_id !== id) return;
       setSeen((s) => [...s, { status: n.status, at: n.at }]);
-      setExecution((e) => e && withNotification(e, n));
-      // The result, error and output are not in notifications: fetch them when it ends.
+      // The result, error and output are not in notifications: an end is shown once they are
+      // fetched, so the page never says "succeeded" over an empty result.
       if (ENDED.includes(n.status)) refetch();
+      else setExecution((e) => e && withNotification(e, n));
     },
     resync: refetch,
   });

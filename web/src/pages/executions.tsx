@@ -22,8 +22,20 @@ const PAGE_SIZE = 25;
 type ExecutionStatus = (typeof STATUSES)[number];
 type Execution = Schemas['ExecutionView'];
 
-/** Applies a live notification to an execution already shown. */
+/** How far along a status is: a notification never moves an execution back (they may arrive late). */
+const PROGRESS: Record<string, number> = {
+  requested: 0,
+  delayed: 1,
+  scheduled: 2,
+  running: 3,
+  paused: 3,
+};
+const progressOf = (status: string) => PROGRESS[status] ?? 4;
+
+/** Applies a live notification to an execution already shown, unless it is older news. */
 export function withNotification(execution: Execution, n: LiveNotification): Execution {
+  if (progressOf(n.status) < progressOf(execution.status)) return execution;
+  if (progressOf(execution.status) === 4) return execution;
   return {
     ...execution,
     status: n.status as ExecutionStatus,
