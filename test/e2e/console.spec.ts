@@ -475,6 +475,12 @@ describe('web console', () => {
     await go(page, '/keys');
     await page.waitForSelector('td:has-text("console-viewer")');
     await shot(page, 'keys');
+    await page.fill('#key-name', 'made-in-console');
+    await page.selectOption('#key-role', 'operator');
+    await page.click('button:has-text("Create key")');
+    const shownOnce = await page.textContent('code.secret', { timeout: 10_000 });
+    expect(shownOnce).toMatch(/^atn_/);
+    await page.waitForSelector('td:has-text("made-in-console")');
     await go(page, '/audit');
     await page.waitForSelector('td:has-text("key:console-operator")');
     await shot(page, 'audit');

@@ -135,7 +135,11 @@ export function KeysPage() {
                   </td>
                   <td>
                     {can('keys:write') && !k.revoked_at && (
-                      <button type="button" onClick={() => void revoke(k.id, k.name)}>
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => void revoke(k.id, k.name)}
+                      >
                         Revoke
                       </button>
                     )}
