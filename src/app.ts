@@ -11,6 +11,7 @@ import { AttuneWsAdapter } from './http/ws-adapter';
 import { WebSocketAuthenticator } from './roles/notifier/websocket-authenticator';
 import { connectMessageConsumers } from './messaging/messaging.module';
 import { servesOpenApi, setupOpenApi } from './http/openapi';
+import { serveWebConsole, WEB_CONSOLE_DIR } from './http/web-console';
 
 /** Builds and starts the app for `config` (main.ts and the tests both boot through here). */
 export async function startApp(config: AppConfig): Promise<INestApplication> {
@@ -28,6 +29,12 @@ export async function startApp(config: AppConfig): Promise<INestApplication> {
   app.useGlobalFilters(new ApiExceptionFilter(app.get(DatabaseService), app.get(HttpAdapterHost)));
   connectMessageConsumers(app);
   if (servesOpenApi(config.roles)) setupOpenApi(app);
+  // The api role serves the web console at / (built by `npm run build` into dist/web).
+  if (config.roles.includes('api') && !serveWebConsole(app)) {
+    app
+      .get(Logger)
+      .warn(`no web console at ${WEB_CONSOLE_DIR} (npm run build builds it); serving the API only`);
+  }
   // The notifier's gateway serves /ws on the HTTP port through `ws` (no socket.io), and checks
   // keys and Origin before the upgrade.
   if (config.roles.includes('notifier')) {
