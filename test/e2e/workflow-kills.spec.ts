@@ -35,7 +35,12 @@ describe('workflows while executors are killed', () => {
     processes.push(app);
     return app;
   };
+  /** Task runs succeeded so far; a workflow that failed fails the test at once, with its error. */
   const finishedTaskRuns = async () => {
+    const failed = await db.query<{ error: string }>(
+      `SELECT error FROM execution WHERE parent_id IS NULL AND status = 'failed' LIMIT 1`,
+    );
+    if (failed.length > 0) throw new Error(`a workflow failed: ${failed[0].error}`);
     const [row] = await db.query<{ n: string }>(
       `SELECT count(*) AS n FROM execution WHERE parent_id IS NOT NULL AND status = 'succeeded'`,
     );
@@ -61,7 +66,10 @@ describe('workflows while executors are killed', () => {
     const ledger = join(ledgerDir, 'ran');
     const task = (name: string, next: string[] = []) => ({
       action: 'core.shell',
-      input: { cmd: `sleep 0.4; echo "$1:$2" >> ${ledger}`, args: ['{{ input.n }}', name] },
+      input: {
+        cmd: `sleep 0.4; echo "$1:$2" >> ${ledger}`,
+        args: ['{{ $string(input.n) }}', name],
+      },
       ...(next.length ? { next: [{ when: 'succeeded', do: next }] } : {}),
     });
     await createOk(api, '/api/v1/actions', {
