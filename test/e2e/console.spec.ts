@@ -210,7 +210,8 @@ describe('web console', () => {
     await go(page, '/executions');
     await page.waitForSelector(`tr[data-execution="${execution.id}"]`);
 
-    // The feed drops; it reconnects by itself and the list refetches what it missed.
+    // The feed drops; it reconnects by itself, resuming after the last notification it saw,
+    // and the notifier replays what was missed.
     await sockets.at(-1)!.close({ code: 1001, reason: 'dropped by the test' });
     await page.waitForSelector('.live:not([data-live="live"])');
     await webhook(app, 'test.hook', { host: 'db-offline' });
@@ -225,6 +226,7 @@ describe('web console', () => {
     );
     await page.waitForSelector('.live[data-live="live"]', { timeout: 20_000 });
     expect(sockets.length).toBeGreaterThan(1);
+    expect(sockets.at(-1)!.url()).toMatch(/[?&]last_event_id=[0-9a-f]+-\d+/);
     await page.waitForSelector(`tr[data-execution="${missed.id}"][data-status="succeeded"]`);
     expect(await page.evaluate('window.marker')).toBe(1);
 

@@ -299,4 +299,33 @@ describe('notifier: live notifications over WebSocket and SSE', () => {
     expect(statusesOf(foreign.notifications, missed)).toEqual([]);
     await executionReaches(core, after, ['succeeded']);
   });
+
+  it('resumes a WebSocket from ?last_event_id=, and sends a reset frame when it cannot', async () => {
+    const first = await ws(notifierB, '?action=core.echo');
+    const before = await run('core.echo', { step: 1 });
+    await sawLives(first, [before]);
+    const lastSeen = first.notifications[first.notifications.length - 1].event_id as string;
+    expect(lastSeen).toMatch(/^[0-9a-f]+-\d+$/);
+    first.close();
+
+    const witness = await ws(notifierB);
+    const missed = await run('core.echo', { step: 2 });
+    await sawLives(witness, [missed]);
+
+    const resumed = await ws(notifierB, `?action=core.echo&last_event_id=${lastSeen}`);
+    await sawLives(resumed, [missed]);
+    expect(resumed.notifications.filter((n) => n.type === 'reset')).toEqual([]);
+    expect(statusesOf(resumed.notifications, missed)).toEqual(LIFE);
+    expect(statusesOf(resumed.notifications, before)).toEqual([]);
+
+    const foreign = await ws(notifierA, `?action=core.echo&last_event_id=${lastSeen}`);
+    await waitFor(() => foreign.notifications.some((n) => n.type === 'reset'), {
+      description: 'a reset frame',
+    });
+    expect(foreign.notifications[0]).toMatchObject({
+      type: 'reset',
+      reason: expect.stringMatching(/not from this notifier/),
+    });
+    expect(statusesOf(foreign.notifications, missed)).toEqual([]);
+  });
 });

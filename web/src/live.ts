@@ -3,6 +3,8 @@ import { must, type AttuneClient } from './api';
 /** One notification from /ws: `{ id, type, ...notification }` (src/domain/messages.ts). */
 export interface LiveNotification {
   id: number;
+  /** Where a reconnect resumes from (`/ws?last_event_id=`). */
+  event_id: string;
   type: string;
   kind: 'execution' | 'inquiry';
   execution_id: string;
@@ -31,8 +33,10 @@ const MAX_DELAY_MS = 10_000;
 
 /**
  * The live feed: a single-use ticket (POST /api/v1/stream/tickets), then /ws?ticket=. It reconnects
- * by itself with a growing, jittered delay. /ws numbers notifications but cannot resume from a
- * number (only the SSE stream can), so on every (re)connect listeners are told to refetch.
+ * by itself with a growing, jittered delay and resumes after the last notification it saw
+ * (`&last_event_id=`): the notifier replays what was missed. Listeners are told to refetch on the
+ * first connect (what happened between a page's fetch and now) and when the notifier cannot
+ * resume (a `reset` frame: another replica, or more was missed than it keeps).
  */
 export class LiveFeed {
   private readonly listeners = new Set<LiveListener>();
@@ -40,6 +44,7 @@ export class LiveFeed {
   private socket?: WebSocket;
   private timer?: ReturnType<typeof setTimeout>;
   private failures = 0;
+  private lastEventId?: string;
   private stopped = false;
   state: LiveState = 'connecting';
 
@@ -80,28 +85,38 @@ export class LiveFeed {
       return this.retry();
     }
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const resumeFrom = this.lastEventId;
+    const resume = resumeFrom ? `&last_event_id=${encodeURIComponent(resumeFrom)}` : '';
     const socket = new WebSocket(
-      `${scheme}//${location.host}/ws?ticket=${encodeURIComponent(ticket)}`,
+      `${scheme}//${location.host}/ws?ticket=${encodeURIComponent(ticket)}${resume}`,
     );
     this.socket = socket;
     socket.onopen = () => {
       this.failures = 0;
       this.setState('live');
-      // Also on the first open: what happened between a page's first fetch and now is refetched.
-      for (const listener of this.listeners) listener.resync?.();
+      // The first open has nothing to resume from: what happened since the pages fetched is
+      // fetched again. A reconnect is replayed by the notifier instead (or reset, below).
+      if (!resumeFrom) this.resync();
     };
     socket.onmessage = (message) => {
-      let notification: LiveNotification;
+      let frame: LiveNotification | { type: 'reset'; event_id: string };
       try {
-        notification = JSON.parse(String(message.data)) as LiveNotification;
+        frame = JSON.parse(String(message.data)) as typeof frame;
       } catch {
         return;
       }
+      if (frame.event_id) this.lastEventId = frame.event_id;
+      if (frame.type === 'reset') return this.resync();
+      const notification = frame as LiveNotification;
       for (const listener of this.listeners) listener.notification?.(notification);
     };
     socket.onclose = () => {
       if (this.socket === socket) this.retry();
     };
+  }
+
+  private resync(): void {
+    for (const listener of this.listeners) listener.resync?.();
   }
 
   private retry(): void {

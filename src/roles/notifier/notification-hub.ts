@@ -8,7 +8,7 @@ export type { Notification };
 export const LIVE_MESSAGE_TYPES = ['NotificationCreated'] as const;
 export type LiveMessageType = (typeof LIVE_MESSAGE_TYPES)[number];
 
-/** How many recent notifications SSE clients can resume from with Last-Event-ID. */
+/** How many recent notifications clients can resume from (SSE Last-Event-ID, /ws last_event_id). */
 export const REPLAY_WINDOW = 1000;
 
 /** A numbered notification, serialised once for every client. */
@@ -22,7 +22,7 @@ export interface NumberedNotification {
    * steady load (measured with the bench), and so of its full collections.
    */
   notification: Pick<Notification, 'kind' | 'execution_id' | 'action'>;
-  /** `{ id, type, ...notification }`: what clients receive, flat and small. */
+  /** `{ id, event_id, type, ...notification }`: what clients receive, flat and small. */
   json: string;
 }
 
@@ -58,7 +58,8 @@ export class NotificationHub {
         execution_id: notification.execution_id,
         action: notification.action,
       },
-      json: JSON.stringify({ id, type, ...notification }),
+      // event_id: where a /ws client resumes from (`?last_event_id=`), as SSE's id: is.
+      json: JSON.stringify({ id, event_id: this.eventId(id), type, ...notification }),
     };
     if (this.recent.length < REPLAY_WINDOW) {
       this.recent.push(entry);

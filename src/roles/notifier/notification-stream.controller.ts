@@ -61,13 +61,14 @@ export class NotificationStreamController {
   @ApiOperation({
     summary: 'Live notifications (Server-Sent Events); the same feed is on WebSocket /ws',
     description:
-      'Each notification is an unnamed event whose data is `{ id, type, kind, execution_id, ' +
+      'Each notification is an unnamed event whose data is `{ id, event_id, type, kind, execution_id, ' +
       'action, status, correlation_id, inquiry_id?, worker_id?, created_at, scheduled_at, ' +
       'started_at, finished_at, at }` and whose SSE id resumes the stream (Last-Event-ID) ' +
       `within the last ${REPLAY_WINDOW} notifications of this notifier. \`event: reset\` says ` +
       'the position could not be resumed (refetch state, live events follow); `event: error` ' +
       'says the client was dropped for reading too slowly. `: ping` comments keep idle ' +
-      'streams open. The same filters and message shape apply to /ws.',
+      'streams open. The same filters and message shape apply to /ws, which resumes from ' +
+      '`?last_event_id=<event_id>` and says it could not with a `{ type: "reset" }` frame.',
   })
   @FilterQueries
   @ApiQuery({
