@@ -5,21 +5,11 @@ import type { LiveNotification } from '../live';
 import { useLoad, useThrottled } from '../load';
 import { Link, navigate } from '../router';
 import { useLive, useSession } from '../session-context';
+import { EXECUTION_STATUSES, type ExecutionStatus } from '../../../src/domain/execution-status';
 
-export const STATUSES = [
-  'requested',
-  'delayed',
-  'scheduled',
-  'running',
-  'paused',
-  'succeeded',
-  'failed',
-  'timeout',
-  'canceled',
-  'abandoned',
-] as const;
+/** The server's own list, in the state machine's order. */
+export const STATUSES = EXECUTION_STATUSES;
 const PAGE_SIZE = 25;
-type ExecutionStatus = (typeof STATUSES)[number];
 type Execution = Schemas['ExecutionView'];
 
 /** How far along a status is: a notification never moves an execution back (they may arrive late). */
