@@ -46,7 +46,12 @@ describe('NotificationHub', () => {
     hub.publish(notification());
 
     expect(seen.map((e) => e.id)).toEqual([1, 2]);
-    expect(JSON.parse(seen[0].json)).toEqual({ id: 1, type: 'NotificationCreated', ...first });
+    expect(JSON.parse(seen[0].json)).toEqual({
+      id: 1,
+      event_id: hub.eventId(1),
+      type: 'NotificationCreated',
+      ...first,
+    });
     expect(hub.lastId).toBe(3);
   });
 
