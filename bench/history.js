@@ -65,7 +65,42 @@ async function fillHistory(db, rows, label) {
   // What autovacuum would have done by then (it is off on these machines): visibility map
   // and statistics.
   await db.query('VACUUM (ANALYZE) event, enforcement, execution');
+  // A history built over months was written out long ago: without this the runs below share
+  // the disk with the writeback of gigabytes the fill has just dirtied, and with the checkpoints
+  // it requested (seen: a third of the peak gone, on the history side only).
+  await db.query('CHECKPOINT');
   return Math.round((performance.now() - started) / 1000);
+}
+
+/**
+ * What PostgreSQL did during one run, to tell the causes of a slowdown apart: checkpoints, blocks
+ * read from outside shared buffers, and how many updates of executions were HOT (no index entry
+ * written). Counters are flushed by each backend at most once a second, so these are close, not
+ * exact.
+ */
+async function readDbWork(db) {
+  const { rows } = await db.query(
+    `SELECT (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)::float8 AS checkpoints,
+            (SELECT buffers_backend FROM pg_stat_bgwriter)::float8 AS backend_writes,
+            blks_read::float8 AS blocks_read, blks_hit::float8 AS blocks_hit,
+            (SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'execution')::float8 AS updates,
+            (SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'execution')::float8
+              AS hot_updates
+       FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return rows[0];
+}
+
+function dbWorkBetween(before, after, executions) {
+  const delta = (key) => after[key] - before[key];
+  const updates = delta('updates');
+  return {
+    checkpoints: delta('checkpoints'),
+    backend_writes: delta('backend_writes'),
+    blocks_read_per_execution: round(delta('blocks_read') / Math.max(1, executions), 2),
+    blocks_hit_per_execution: round(delta('blocks_hit') / Math.max(1, executions), 1),
+    hot_update_share: updates > 0 ? round(delta('hot_updates') / updates, 3) : null,
+  };
 }
 
 /** GETs `paths` one after another in a loop until `until()` holds; latencies per name. */
@@ -142,10 +177,13 @@ async function runVariant(config, common, variant, fixedRateOrUndefined) {
       // would have left (no dead rows of the run before, fresh statistics), on both variants.
       await db.query('VACUUM (ANALYZE) event, enforcement, execution');
       const since = new Date();
+      const before = await readDbWork(db);
       const state = { sent: 0, succeeded: 0, polls: 0, failure: undefined };
       const watch = { db, children, stallMs: config.stallMs, state, since };
       await drive(`${label} ${name}`, count, watch, () => shape(state));
-      return { since, ...(await readLatencies(db, since)) };
+      const after = await readDbWork(db);
+      const latencies = await readLatencies(db, since);
+      return { since, ...latencies, db: dbWorkBetween(before, after, latencies.count) };
     };
 
     await measure('warm-up', config.warmup, (state) =>
@@ -208,6 +246,8 @@ async function runVariant(config, common, variant, fixedRateOrUndefined) {
       executions: run.count,
       per_second: run.perSecond,
       latency: summarize(run.total),
+      stages: run.stages,
+      db: run.db,
     });
     return {
       kind: 'history',
@@ -311,6 +351,12 @@ function formatHistory(results) {
         `@ ${result.fixed_rate.offered_rate}/s: ${result.fixed_rate.per_second}/s ` +
         `(p50 ${result.fixed_rate.latency.p50}, p99 ${result.fixed_rate.latency.p99} ms)`,
     );
+    for (const [name, run] of [
+      ['peak', result.peak],
+      ['fixed rate', result.fixed_rate],
+    ]) {
+      lines.push(`    PostgreSQL during the ${name}: ${JSON.stringify(run.db)}`);
+    }
     for (const [name, latency] of Object.entries(result.list_latency_ms)) {
       lines.push(
         `    GET ${name}: p50 ${latency.p50} ms, p99 ${latency.p99} ms (${latency.count} requests)`,
