@@ -108,6 +108,12 @@ export async function listPage<Row>(
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
   const orderBy = key === id ? `${key} ${direction}` : `${key} ${direction}, ${id} ${direction}`;
   const offset = query.cursor !== undefined ? 0 : (query.offset ?? 0);
+  const filterParams = params.slice(0, filterConditions.length);
+  // An offset page may need the planner's estimate of the matching rows: asked beside the page
+  // (its own connection), not after it, so a first page costs one round trip, not two.
+  const estimating =
+    query.cursor === undefined ? estimateMatching(sql, spec.from, where, filterParams) : undefined;
+  estimating?.catch(() => undefined);
   // One more than asked: whether there is a next page, without counting.
   const fetched = await sql.rows<Row & CursorColumns>(
     `SELECT ${spec.columns}, ${key}::text AS cursor_key, ${id}::text AS cursor_id
@@ -120,17 +126,12 @@ export async function listPage<Row>(
   const last = pageRows[pageRows.length - 1];
   const nextCursor = more && last ? encodeCursor(last.cursor_key, last.cursor_id) : null;
   const rows = pageRows.map(({ cursor_key: _key, cursor_id: _id, ...row }) => row as Row);
-  if (query.cursor !== undefined) return { rows, limit, nextCursor };
+  if (estimating === undefined) return { rows, limit, nextCursor };
   // The last page says how many there are: those before it and on it. Nothing to count.
   const counted =
     !more && (pageRows.length > 0 || offset === 0)
       ? { total: offset + pageRows.length, estimated: false }
-      : await countMatching(
-          sql,
-          spec.from,
-          filterConditions,
-          params.slice(0, filterConditions.length),
-        );
+      : await countMatching(sql, spec.from, where, filterParams, await estimating);
   return {
     rows,
     total: counted.total,
@@ -146,24 +147,33 @@ interface CursorColumns {
   cursor_id: string;
 }
 
-/**
- * Matching rows: the planner's estimate (a plan, not a scan) when it is far past
- * EXACT_TOTAL_UP_TO, else counted up to EXACT_TOTAL_UP_TO (a bounded index scan) and estimated
- * only past that. Far past the bound the estimate is what would be reported anyway, so a long
- * history's first page does not read ten thousand index entries to learn it.
- */
-async function countMatching(
+/** The planner's estimate of the rows matching `where`: a plan, not a scan. */
+async function estimateMatching(
   sql: Sql,
   from: string,
-  conditions: string[],
+  where: string,
   params: unknown[],
-): Promise<{ total: number; estimated: boolean }> {
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+): Promise<number> {
   const [plan] = await sql.rows<{ 'QUERY PLAN': Array<{ Plan: { 'Plan Rows': number } }> }>(
     `EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} ${where}`,
     params,
   );
-  const estimate = Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+  return Math.round(plan['QUERY PLAN'][0].Plan['Plan Rows']);
+}
+
+/**
+ * Matching rows: the planner's estimate when it is far past EXACT_TOTAL_UP_TO, else counted up
+ * to EXACT_TOTAL_UP_TO (a bounded index scan) and estimated only past that. Far past the bound
+ * the estimate is what would be reported anyway, so a long history's first page does not read
+ * ten thousand index entries to learn it.
+ */
+async function countMatching(
+  sql: Sql,
+  from: string,
+  where: string,
+  params: unknown[],
+  estimate: number,
+): Promise<{ total: number; estimated: boolean }> {
   if (estimate > ESTIMATE_TRUSTED_ABOVE) return { total: estimate, estimated: true };
   const [{ n }] = await sql.rows<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${from} ${where}
