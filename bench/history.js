@@ -103,22 +103,35 @@ function dbWorkBetween(before, after, executions) {
   };
 }
 
-/** GETs `paths` one after another in a loop until `until()` holds; latencies per name. */
-async function sampleLists(http, paths, until) {
-  /** @type {Record<string, number[]>} */
-  const latencies = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+/**
+ * GETs `paths` one after another in a loop from when `started` resolves until `until()` holds;
+ * latencies per name, and the slowest three with when they came (seconds into the sampling).
+ */
+async function sampleLists(http, paths, started, until) {
+  // Not before the load starts: the VACUUM (ANALYZE) each run begins with is no part of it.
+  await started;
+  const from = performance.now();
+  /** @type {Record<string, Array<{ at: number, ms: number }>>} */
+  const samples = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
   while (!until()) {
     for (const [name, listPath] of Object.entries(paths)) {
-      const started = performance.now();
+      const requested = performance.now();
       const response = await http.request('GET', listPath);
       if (response.status !== 200) {
         throw new Error(`GET ${listPath} answered ${response.status}`);
       }
-      latencies[name].push(performance.now() - started);
+      const ms = performance.now() - requested;
+      samples[name].push({ at: round((requested - from) / 1000, 1), ms: round(ms, 1) });
     }
   }
   return Object.fromEntries(
-    Object.entries(latencies).map(([name, values]) => [name, summarize(values)]),
+    Object.entries(samples).map(([name, list]) => [
+      name,
+      {
+        ...summarize(list.map((sample) => sample.ms)),
+        slowest: [...list].sort((a, b) => b.ms - a.ms).slice(0, 3),
+      },
+    ]),
   );
 }
 
@@ -217,16 +230,23 @@ async function runVariant(config, common, variant, fixedRateOrUndefined) {
       [`filtered cursor page (action=${deepAction})`]: `/api/v1/executions?action=${deepAction}&limit=50&cursor=${deepCursor}`,
     };
     let loadDone = false;
+    /** @type {() => void} */
+    let loadStarts = () => {};
+    const loadStarted = new Promise((resolve) => (loadStarts = resolve));
     const [atRate, lists] = await Promise.all([
-      measure(`@ ${rate}/s`, rate * config.rateSeconds, (state) =>
-        fixedRate({
+      measure(`@ ${rate}/s`, rate * config.rateSeconds, (state) => {
+        loadStarts();
+        return fixedRate({
           count: rate * config.rateSeconds,
           rate,
           send: webhook(),
           onSent: () => state.sent++,
-        }),
-      ).finally(() => (loadDone = true)),
-      sampleLists(http, paths, () => loadDone),
+        });
+      }).finally(() => {
+        loadDone = true;
+        loadStarts();
+      }),
+      sampleLists(http, paths, loadStarted, () => loadDone),
     ]);
 
     const prune =
@@ -359,7 +379,8 @@ function formatHistory(results) {
     }
     for (const [name, latency] of Object.entries(result.list_latency_ms)) {
       lines.push(
-        `    GET ${name}: p50 ${latency.p50} ms, p99 ${latency.p99} ms (${latency.count} requests)`,
+        `    GET ${name}: p50 ${latency.p50} ms, p99 ${latency.p99} ms (${latency.count} requests; ` +
+          `slowest ${latency.slowest.map((s) => `${s.ms} ms at ${s.at} s`).join(', ')})`,
       );
     }
     if (result.prune) {
