@@ -7,6 +7,7 @@
 // loop runs, with the throughput during the pass against the peak without it.
 
 const path = require('node:path');
+const { Client } = require('pg');
 const { performance } = require('node:perf_hooks');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { TOPOLOGIES } = require('./attune-phase');
@@ -20,6 +21,8 @@ const { summarize, round } = require('./stats');
 const SPAN_DAYS = 50;
 const PRUNE_OLDER_THAN_DAYS = 1 + SPAN_DAYS * 0.8;
 const FILL_BATCH = 1_000_000;
+/** How often the autovacuum stand-in looks at the tables during the prune run. */
+const AUTOVACUUM_NAP_MS = 10_000;
 /** Settings of the history runs: no retention pass of its own during the run. */
 const HISTORY_APP_ENV = { RETENTION_DAYS: '0', AUDIT_RETENTION_DAYS: '0' };
 
@@ -332,9 +335,17 @@ async function pruneUnderLoad(config, { db, database, prefix, label, webhook, me
   }).catch((error) => {
     if (!(error instanceof StopLoad)) throw error;
   });
+  let vacuumPid;
+  const vacuums = autovacuumStandIn(
+    database.url,
+    () => pruning,
+    (pid) => (vacuumPid = pid),
+  );
   const exit = await exited;
   const pruneEnd = new Date();
+  if (vacuumPid) await db.query('SELECT pg_cancel_backend($1)', [vacuumPid]);
   await run;
+  const autovacuum = await vacuums;
   if (exit.code !== 0) throw new Error(`attune prune exited ${exit.code}:\n${cli.tail()}`);
   const { rows } = await db.query(
     `SELECT count(*)::int AS n FROM execution
@@ -351,7 +362,63 @@ async function pruneUnderLoad(config, { db, database, prefix, label, webhook, me
     webhooks_sent: sent,
     finished_during: rows[0].n,
     per_second_during: round(rows[0].n / seconds, 1),
+    autovacuum,
   };
+}
+
+/**
+ * What autovacuum would do, on its defaults, for as long as `running()` holds (it is off on the
+ * PostgreSQL these machines run, and on by default for users): every AUTOVACUUM_NAP_MS, VACUUM
+ * (ANALYZE) each history table with more dead rows than 50 + 20% of its rows, throttled as
+ * autovacuum is (2 ms rest per 200 cost units). On its own connection: a VACUUM takes minutes.
+ */
+async function autovacuumStandIn(databaseUrl, running, onPid) {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  onPid((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+  /** @type {Array<{ table: string, at_s: number, dead_rows: number, seconds: number }>} */
+  const passes = [];
+  const started = performance.now();
+  try {
+    await client.query(`SET vacuum_cost_delay = '2ms'`);
+    await client.query('SET vacuum_cost_limit = 200');
+    while (running()) {
+      const { rows } = await client.query(
+        `SELECT s.relname AS table, n_dead_tup::float8 AS dead
+           FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+          WHERE s.relname IN ('event', 'enforcement', 'execution')
+            AND n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0)`,
+      );
+      for (const { table, dead } of rows) {
+        if (!running()) break;
+        const at = performance.now();
+        // Ended by pg_cancel_backend once the prune has (the run is over; autovacuum would go on).
+        const ended = await client.query(`VACUUM (ANALYZE) ${table}`).then(
+          () => false,
+          (error) => {
+            if (running()) throw error;
+            return true;
+          },
+        );
+        passes.push({
+          table,
+          at_s: round((at - started) / 1000, 0),
+          dead_rows: dead,
+          seconds: round((performance.now() - at) / 1000, 1),
+          ...(ended ? { cut_short: true } : {}),
+        });
+        if (ended) break;
+      }
+      const napEnds = performance.now() + AUTOVACUUM_NAP_MS;
+      while (running() && performance.now() < napEnds) await sleep(500);
+    }
+  } catch (error) {
+    // The cancel at the end may meet another of its statements.
+    if (running()) throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return passes;
 }
 
 /** Ends the open-ended closed loop of the prune run. */
@@ -386,7 +453,8 @@ function formatHistory(results) {
     if (result.prune) {
       lines.push(
         `    prune pass: ${JSON.stringify(result.prune.deleted)} in ${result.prune.seconds} s; ` +
-          `${result.prune.per_second_during}/s finished meanwhile`,
+          `${result.prune.per_second_during}/s finished meanwhile; autovacuum (stand-in): ` +
+          `${result.prune.autovacuum.map((v) => `${v.table} at ${v.at_s} s for ${v.seconds} s`).join(', ') || 'none'}`,
       );
     }
   }
