@@ -111,7 +111,7 @@ function dbWorkBetween(before, after, executions) {
  * latencies per name, and the slowest three with when they came (seconds into the sampling).
  */
 async function sampleLists(http, paths, started, until) {
-  // Not before the load starts: the VACUUM (ANALYZE) each run begins with is no part of it.
+  // Not during the VACUUM (ANALYZE) each run begins with, nor the load's lead-in.
   await started;
   const from = performance.now();
   /** @type {Record<string, Array<{ at: number, ms: number }>>} */
@@ -232,24 +232,33 @@ async function runVariant(config, common, variant, fixedRateOrUndefined) {
       'filtered first page (status=failed)': '/api/v1/executions?status=failed&limit=50',
       [`filtered cursor page (action=${deepAction})`]: `/api/v1/executions?action=${deepAction}&limit=50&cursor=${deepCursor}`,
     };
+    // As every fixed-rate run of the bench: the first BENCH_LEAD_IN_SECONDS are a lead-in,
+    // reported apart (load starting after a pause is slower for a second or two), and the lists
+    // are sampled from when it ends.
+    const leadIn = rate * config.leadInSeconds;
+    const leadInSend = webhook('lead-in');
+    const measuredSend = webhook();
     let loadDone = false;
     /** @type {() => void} */
-    let loadStarts = () => {};
-    const loadStarted = new Promise((resolve) => (loadStarts = resolve));
+    let steadyStateStarts = () => {};
+    const steadyState = new Promise((resolve) => (steadyStateStarts = resolve));
     const [atRate, lists] = await Promise.all([
-      measure(`@ ${rate}/s`, rate * config.rateSeconds, (state) => {
-        loadStarts();
-        return fixedRate({
-          count: rate * config.rateSeconds,
+      measure(`@ ${rate}/s`, leadIn + rate * config.rateSeconds, (state) =>
+        fixedRate({
+          count: leadIn + rate * config.rateSeconds,
           rate,
-          send: webhook(),
+          send: (i) => {
+            if (i < leadIn) return leadInSend(i);
+            steadyStateStarts();
+            return measuredSend(i);
+          },
           onSent: () => state.sent++,
-        });
-      }).finally(() => {
+        }),
+      ).finally(() => {
         loadDone = true;
-        loadStarts();
+        steadyStateStarts();
       }),
-      sampleLists(http, paths, loadStarted, () => loadDone),
+      sampleLists(http, paths, steadyState, () => loadDone),
     ]);
 
     const prune =
@@ -269,6 +278,7 @@ async function runVariant(config, common, variant, fixedRateOrUndefined) {
       executions: run.count,
       per_second: run.perSecond,
       latency: summarize(run.total),
+      ...(run.leadIn.length > 0 ? { lead_in_latency: summarize(run.leadIn) } : {}),
       stages: run.stages,
       db: run.db,
     });
