@@ -42,6 +42,7 @@ const SUSTAINED_TOPOLOGIES = ['allinone', 'split', 'replicas'];
  * @property {string} topology      processes of the soak and burst runs
  * @property {boolean} history     only the history runs: empty database against a long history
  * @property {number} historyRows   history runs: finished executions in the long history
+ * @property {number} pruneBaselineSeconds history runs: the closed loop without a prune pass
  * @property {number | null} sampleSeconds  soak/burst: one line of figures this often
  *                                          (null: 60 for the soak, 10 for the burst)
  * @property {string} pgAdminUrl
@@ -118,6 +119,7 @@ function readConfig(argv = process.argv.slice(2), processEnv = process.env) {
     topology,
     history: flag(env, 'BENCH_HISTORY'),
     historyRows: integer(env, 'BENCH_HISTORY_ROWS', 5_000_000, 1000),
+    pruneBaselineSeconds: integer(env, 'BENCH_PRUNE_BASELINE_SECONDS', 120, 1),
     sampleSeconds: env.BENCH_SAMPLE_SECONDS ? integer(env, 'BENCH_SAMPLE_SECONDS', 0, 1) : null,
     pgAdminUrl: env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     amqpUrl: env.BENCH_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672',
