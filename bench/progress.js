@@ -19,8 +19,10 @@ function startProgress(label, read) {
     lastFinished = finished;
     lastAt = now;
     const seconds = ((now - started) / 1000).toFixed(0).padStart(3);
+    // An open-ended run (a closed loop until a deadline) has no total worth printing.
+    const of = Number.isSafeInteger(total) && total < Number.MAX_SAFE_INTEGER ? `/${total}` : '';
     process.stderr.write(
-      `  [${label}] ${seconds}s  sent ${sent}/${total}  finished ${finished}/${total}` +
+      `  [${label}] ${seconds}s  sent ${sent}${of}  finished ${finished}${of}` +
         `  (${Math.round(rate)}/s)\n`,
     );
   };
