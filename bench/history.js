@@ -325,14 +325,14 @@ async function closedLoopUntil(config, { db, webhook, measure }, name, begin) {
   /** @type {{ from?: Date, to?: Date, value?: any }} */
   const window = {};
   let loading = true;
-  await measure(name, Number.MAX_SAFE_INTEGER, async (state) => {
+  await measure(name, Infinity, async (state) => {
     window.from = new Date();
     const ending = begin().finally(() => {
       loading = false;
       window.to = new Date();
     });
     await closedLoop({
-      count: Number.MAX_SAFE_INTEGER,
+      count: Infinity,
       concurrency: config.concurrency,
       send: async (i) => {
         if (!loading) throw new StopLoad();

@@ -19,8 +19,8 @@ function startProgress(label, read) {
     lastFinished = finished;
     lastAt = now;
     const seconds = ((now - started) / 1000).toFixed(0).padStart(3);
-    // An open-ended run (a closed loop until a deadline) has no total worth printing.
-    const of = Number.isSafeInteger(total) && total < Number.MAX_SAFE_INTEGER ? `/${total}` : '';
+    // An open-ended run (total Infinity) prints no total.
+    const of = Number.isFinite(total) ? `/${total}` : '';
     process.stderr.write(
       `  [${label}] ${seconds}s  sent ${sent}${of}  finished ${finished}${of}` +
         `  (${Math.round(rate)}/s)\n`,
